@@ -1,0 +1,447 @@
+import { sql } from 'kysely';
+import type { Company } from '../domain/company.ts';
+import {
+  addDays,
+  assertCancellable,
+  assertEditable,
+  assertFinalizable,
+  computeTotals,
+  creditNoteLines,
+  quantityToMilli,
+  validateLines,
+  type DocumentLineInput,
+  type DocumentStatus,
+  type DocumentType,
+} from '../domain/document.ts';
+import { AppError, notFound } from '../domain/errors.ts';
+import type { DocumentInput, DocumentPatch, LineInput } from '../domain/inputs.ts';
+import type { DocumentCustomer, RenderableDocument } from '../domain/issued-document.ts';
+import { formatDocumentNumber, sequenceYear } from '../domain/numbering.ts';
+import { likeContains } from '../db/like.ts';
+import type { DocumentLineRow, DocumentRow } from '../db/schema.ts';
+import { getCompany } from './company.ts';
+import { audit, type Actor, type Executor } from './context.ts';
+import { getCustomer } from './customers.ts';
+import { nextSequenceValue } from './sequences.ts';
+
+export interface DocumentWithLines extends DocumentRow {
+  lines: DocumentLineRow[];
+}
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+function toLineInputs(lines: readonly LineInput[]): DocumentLineInput[] {
+  return lines.map((l, i) => ({
+    description: l.description,
+    quantityMilli: quantityToMilli(l.quantity, `lines[${i}].quantity`),
+    unit: l.unit,
+    unitPriceCents: l.unitPriceCents,
+    vatRate: l.vatRate,
+    exemptionReason: l.exemptionReason,
+    discountBasisPoints: Math.round(l.discountPercent * 100),
+  }));
+}
+
+function lineInputsFromRows(rows: readonly DocumentLineRow[]): DocumentLineInput[] {
+  return rows.map((r) => ({
+    description: r.description,
+    quantityMilli: r.quantity_milli,
+    unit: r.unit,
+    unitPriceCents: r.unit_price_cents,
+    vatRate: r.vat_rate,
+    exemptionReason: r.exemption_reason,
+    discountBasisPoints: r.discount_bp,
+  }));
+}
+
+async function writeLines(trx: Executor, documentId: number, lines: readonly DocumentLineInput[]): Promise<{ net: number; vat: number; gross: number }> {
+  validateLines(lines);
+  const totals = computeTotals(lines);
+  await trx.deleteFrom('document_lines').where('document_id', '=', documentId).execute();
+  if (totals.lines.length > 0) {
+    await trx
+      .insertInto('document_lines')
+      .values(
+        totals.lines.map((l, position) => ({
+          document_id: documentId,
+          position: position + 1,
+          description: l.description,
+          quantity_milli: l.quantityMilli,
+          unit: l.unit,
+          unit_price_cents: l.unitPriceCents,
+          vat_rate: l.vatRate,
+          exemption_reason: l.exemptionReason,
+          discount_bp: l.discountBasisPoints,
+          net_cents: l.netCents,
+        })),
+      )
+      .execute();
+  }
+  return { net: totals.netCents, vat: totals.vatCents, gross: totals.grossCents };
+}
+
+export async function getDocument(db: Executor, id: number): Promise<DocumentWithLines> {
+  const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('document', id);
+  const lines = await db.selectFrom('document_lines').selectAll().where('document_id', '=', id).orderBy('position').execute();
+  return { ...row, lines };
+}
+
+export async function createDocument(input: { trx: Executor; actor: Actor; data: DocumentInput }): Promise<DocumentWithLines> {
+  const { trx, actor, data } = input;
+  await getCustomer(trx, data.customerId);
+  const company = await getCompany(trx);
+  const issueDate = data.issueDate ?? today();
+  const terms = data.paymentTermsDays ?? company.paymentTermsDays;
+  const now = new Date().toISOString();
+  const lines = toLineInputs(data.lines);
+  validateLines(lines);
+  const doc = await trx
+    .insertInto('documents')
+    .values({
+      type: data.type,
+      number: null,
+      status: 'draft',
+      customer_id: data.customerId,
+      language: data.language,
+      issue_date: issueDate,
+      service_date: data.serviceDate,
+      due_date: addDays(issueDate, terms),
+      payment_terms_days: terms,
+      intro_text: data.introText,
+      closing_text: data.closingText,
+      cancels_document_id: null,
+      cancelled_by_document_id: null,
+      net_cents: 0,
+      vat_cents: 0,
+      gross_cents: 0,
+      customer_snapshot: null,
+      company_snapshot: null,
+      last_sent_at: null,
+      last_sent_to: null,
+      finalized_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const totals = await writeLines(trx, doc.id, lines);
+  await trx.updateTable('documents').set({ net_cents: totals.net, vat_cents: totals.vat, gross_cents: totals.gross }).where('id', '=', doc.id).execute();
+  await audit(trx, actor, 'document.create', 'document', doc.id, { type: data.type, customerId: data.customerId });
+  return getDocument(trx, doc.id);
+}
+
+export async function updateDocument(input: { trx: Executor; actor: Actor; id: number; patch: DocumentPatch }): Promise<DocumentWithLines> {
+  const { trx, actor, id, patch } = input;
+  const current = await getDocument(trx, id);
+  assertEditable(current.status, id);
+  if (patch.customerId !== undefined) await getCustomer(trx, patch.customerId);
+  const issueDate = patch.issueDate ?? current.issue_date;
+  const terms = patch.paymentTermsDays ?? current.payment_terms_days;
+  const update = {
+    customer_id: patch.customerId ?? current.customer_id,
+    language: patch.language ?? current.language,
+    issue_date: issueDate,
+    service_date: patch.serviceDate !== undefined ? patch.serviceDate : current.service_date,
+    payment_terms_days: terms,
+    due_date: addDays(issueDate, terms),
+    intro_text: patch.introText !== undefined ? patch.introText : current.intro_text,
+    closing_text: patch.closingText !== undefined ? patch.closingText : current.closing_text,
+    updated_at: new Date().toISOString(),
+  };
+  let totals = { net_cents: current.net_cents, vat_cents: current.vat_cents, gross_cents: current.gross_cents };
+  if (patch.lines !== undefined) {
+    const t = await writeLines(trx, id, toLineInputs(patch.lines));
+    totals = { net_cents: t.net, vat_cents: t.vat, gross_cents: t.gross };
+  }
+  await trx.updateTable('documents').set({ ...update, ...totals }).where('id', '=', id).execute();
+  await audit(trx, actor, 'document.update', 'document', id, { fields: Object.keys(patch) });
+  return getDocument(trx, id);
+}
+
+export async function deleteDraft(input: { trx: Executor; actor: Actor; id: number }): Promise<void> {
+  const { trx, actor, id } = input;
+  const current = await getDocument(trx, id);
+  assertEditable(current.status, id);
+  await trx.deleteFrom('documents').where('id', '=', id).execute();
+  await audit(trx, actor, 'document.delete', 'document', id);
+}
+
+function numberPattern(company: Company, type: DocumentType): string {
+  return type === 'invoice' ? company.invoiceNumberPattern : type === 'quote' ? company.quoteNumberPattern : company.creditNoteNumberPattern;
+}
+
+async function customerSnapshot(trx: Executor, customerId: number): Promise<DocumentCustomer> {
+  const c = await getCustomer(trx, customerId);
+  return {
+    id: c.id,
+    number: c.number,
+    salutation: c.salutation,
+    firstName: c.first_name,
+    lastName: c.last_name,
+    companyName: c.company_name,
+    street: c.street,
+    postcode: c.postcode,
+    city: c.city,
+    country: c.country,
+    email: c.email,
+    vatId: c.vat_id,
+  };
+}
+
+/**
+ * Finalising assigns the next gap-free number for the document's type and year, freezes the
+ * customer and company data as issued, and archives the PDF — all in one transaction, so a
+ * failure leaves neither a used number nor a half-final document (GoBD).
+ */
+export async function finalizeDocument(input: { trx: Executor; actor: Actor; id: number; givenNumber?: string }): Promise<DocumentWithLines> {
+  const { trx, actor, id } = input;
+  const current = await getDocument(trx, id);
+  assertFinalizable(current.status, current.lines.length, id);
+  await freezeAndNumber(trx, current, input.givenNumber);
+  // PDF archive hook
+  await audit(trx, actor, 'document.finalize', 'document', id);
+  return getDocument(trx, id);
+}
+
+/** `givenNumber`: a document issued by another system and imported keeps its number. */
+async function freezeAndNumber(trx: Executor, doc: DocumentRow, givenNumber?: string): Promise<void> {
+  const company = await getCompany(trx);
+  const number = givenNumber ?? formatDocumentNumber(numberPattern(company, doc.type), doc.issue_date, await nextSequenceValue(trx, doc.type, sequenceYear(doc.issue_date)));
+  const { logo: _logo, ...companyWithoutLogo } = company;
+  const now = new Date().toISOString();
+  const updated = await trx
+    .updateTable('documents')
+    .set({
+      status: 'final',
+      number,
+      customer_snapshot: JSON.stringify(await customerSnapshot(trx, doc.customer_id)),
+      company_snapshot: JSON.stringify(companyWithoutLogo),
+      finalized_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', doc.id)
+    .where('status', '=', 'draft')
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) {
+    throw new AppError('conflict', 'document.notDraft', `document ${doc.id} was finalised concurrently`);
+  }
+}
+
+/** Cancelling a final invoice issues a credit note with the negated lines that references it (§14c UStG, GoBD: no deletion). */
+export async function cancelDocument(input: { trx: Executor; actor: Actor; id: number }): Promise<{ invoice: DocumentWithLines; creditNote: DocumentWithLines }> {
+  const { trx, actor, id } = input;
+  const invoice = await getDocument(trx, id);
+  assertCancellable(invoice.type, invoice.status, id);
+  const now = new Date().toISOString();
+  const issueDate = today();
+  const created = await trx
+    .insertInto('documents')
+    .values({
+      type: 'creditNote',
+      number: null,
+      status: 'draft',
+      customer_id: invoice.customer_id,
+      language: invoice.language,
+      issue_date: issueDate,
+      service_date: invoice.service_date,
+      due_date: issueDate,
+      payment_terms_days: 0,
+      intro_text: null,
+      closing_text: null,
+      cancels_document_id: invoice.id,
+      cancelled_by_document_id: null,
+      net_cents: 0,
+      vat_cents: 0,
+      gross_cents: 0,
+      customer_snapshot: null,
+      company_snapshot: null,
+      last_sent_at: null,
+      last_sent_to: null,
+      finalized_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const totals = await writeLines(trx, created.id, creditNoteLines(lineInputsFromRows(invoice.lines)));
+  await trx.updateTable('documents').set({ net_cents: totals.net, vat_cents: totals.vat, gross_cents: totals.gross }).where('id', '=', created.id).execute();
+  const creditDraft = await getDocument(trx, created.id);
+  await freezeAndNumber(trx, creditDraft);
+  // PDF archive hook (credit note)
+  const cancelled = await trx
+    .updateTable('documents')
+    .set({ status: 'cancelled', cancelled_by_document_id: created.id, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'final')
+    .executeTakeFirst();
+  if (Number(cancelled.numUpdatedRows) !== 1) throw new AppError('conflict', 'document.notFinal', `document ${id} was changed concurrently`);
+  await audit(trx, actor, 'document.cancel', 'document', id, { creditNoteId: created.id });
+  await audit(trx, actor, 'document.finalize', 'document', created.id, { cancels: id });
+  return { invoice: await getDocument(trx, id), creditNote: await getDocument(trx, created.id) };
+}
+
+/** The data a PDF or e-invoice is rendered from: snapshots for issued documents, live data for drafts. */
+export async function buildRenderable(db: Executor, id: number): Promise<RenderableDocument> {
+  const doc = await getDocument(db, id);
+  const company = await getCompany(db);
+  const customer: DocumentCustomer = doc.customer_snapshot ? parseSnapshot<DocumentCustomer>(doc.customer_snapshot) : await customerSnapshot(db, doc.customer_id);
+  const issuedCompany: Company = doc.company_snapshot ? { ...parseSnapshot<Omit<Company, 'logo'>>(doc.company_snapshot), logo: company.logo } : company;
+  const totals = computeTotals(lineInputsFromRows(doc.lines));
+  let cancels: RenderableDocument['cancels'] = null;
+  if (doc.cancels_document_id !== null) {
+    const original = await db.selectFrom('documents').select(['number', 'issue_date']).where('id', '=', doc.cancels_document_id).executeTakeFirst();
+    if (original?.number) cancels = { number: original.number, issueDate: original.issue_date };
+  }
+  return {
+    id: doc.id,
+    type: doc.type,
+    status: doc.status,
+    number: doc.number,
+    language: doc.language,
+    issueDate: doc.issue_date,
+    serviceDate: doc.service_date,
+    dueDate: doc.due_date,
+    paymentTermsDays: doc.payment_terms_days,
+    introText: doc.intro_text,
+    closingText: doc.closing_text,
+    cancels,
+    lines: totals.lines,
+    vat: totals.vat,
+    netCents: totals.netCents,
+    vatCents: totals.vatCents,
+    grossCents: totals.grossCents,
+    currency: 'EUR',
+    customer,
+    company: issuedCompany,
+  };
+}
+
+function parseSnapshot<T>(json: string): T {
+  const value: T = JSON.parse(json);
+  return value;
+}
+
+// ---- listing and filtering (shared with the dispatch, which selects by the same filter) ----
+
+export interface DocumentFilter {
+  type?: DocumentType[];
+  status?: DocumentStatus[];
+  dateFrom?: string;
+  dateTo?: string;
+  customerId?: number;
+  sent?: boolean;
+  amountMinCents?: number;
+  amountMaxCents?: number;
+  q?: string;
+}
+
+export const DOCUMENT_SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt'] as const;
+export type DocumentSort = (typeof DOCUMENT_SORTS)[number];
+
+export function documentsQuery(db: Executor) {
+  return db.selectFrom('documents as d').innerJoin('customers as c', 'c.id', 'd.customer_id');
+}
+
+type DocQuery = ReturnType<typeof documentsQuery>;
+
+/** Applies a document filter to a query over `documents as d` joined with `customers as c`. */
+export function applyDocumentFilter(query: DocQuery, filter: DocumentFilter): DocQuery {
+  let q = query;
+  if (filter.type?.length) q = q.where('d.type', 'in', filter.type);
+  if (filter.status?.length) q = q.where('d.status', 'in', filter.status);
+  if (filter.dateFrom) q = q.where('d.issue_date', '>=', filter.dateFrom);
+  if (filter.dateTo) q = q.where('d.issue_date', '<=', filter.dateTo);
+  if (filter.customerId !== undefined) q = q.where('d.customer_id', '=', filter.customerId);
+  if (filter.sent !== undefined) q = filter.sent ? q.where('d.last_sent_at', 'is not', null) : q.where('d.last_sent_at', 'is', null);
+  if (filter.amountMinCents !== undefined) q = q.where('d.gross_cents', '>=', filter.amountMinCents);
+  if (filter.amountMaxCents !== undefined) q = q.where('d.gross_cents', '<=', filter.amountMaxCents);
+  if (filter.q) {
+    for (const word of filter.q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
+      q = q.where((eb) => eb.or([likeContains('c.search_text', word), likeContains(sql`lower(coalesce(d.number, ''))`, word)]));
+    }
+  }
+  return q;
+}
+
+export interface DocumentListItem {
+  id: number;
+  type: DocumentType;
+  number: string | null;
+  status: DocumentStatus;
+  issueDate: string;
+  dueDate: string | null;
+  customerId: number;
+  customerNumber: string;
+  customerName: string;
+  customerEmail: string | null;
+  invoiceByPost: boolean;
+  netCents: number;
+  grossCents: number;
+  lastSentAt: string | null;
+  lastSentTo: string | null;
+}
+
+export async function listDocuments(
+  db: Executor,
+  filter: DocumentFilter,
+  paging: { page: number; pageSize: number; sort: DocumentSort; order: 'asc' | 'desc' },
+): Promise<{ items: DocumentListItem[]; total: number }> {
+  const base = applyDocumentFilter(documentsQuery(db), filter);
+  const sortColumn = {
+    issueDate: 'd.issue_date',
+    number: 'd.number',
+    customer: sql<string>`coalesce(c.company_name, c.last_name)`,
+    total: 'd.gross_cents',
+    status: 'd.status',
+    lastSentAt: 'd.last_sent_at',
+  } as const;
+  const [rows, count] = await Promise.all([
+    base
+      .select([
+        'd.id',
+        'd.type',
+        'd.number',
+        'd.status',
+        'd.issue_date',
+        'd.due_date',
+        'd.customer_id',
+        'c.number as customer_number',
+        'c.first_name',
+        'c.last_name',
+        'c.company_name',
+        'c.email',
+        'c.invoice_by_post',
+        'd.net_cents',
+        'd.gross_cents',
+        'd.last_sent_at',
+        'd.last_sent_to',
+      ])
+      .orderBy(sortColumn[paging.sort], paging.order)
+      .orderBy('d.id', paging.order)
+      .limit(paging.pageSize)
+      .offset((paging.page - 1) * paging.pageSize)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.total),
+    items: rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      number: r.number,
+      status: r.status,
+      issueDate: r.issue_date,
+      dueDate: r.due_date,
+      customerId: r.customer_id,
+      customerNumber: r.customer_number,
+      customerName: r.company_name ?? [r.first_name, r.last_name].filter(Boolean).join(' '),
+      customerEmail: r.email,
+      invoiceByPost: r.invoice_by_post === 1,
+      netCents: r.net_cents,
+      grossCents: r.gross_cents,
+      lastSentAt: r.last_sent_at,
+      lastSentTo: r.last_sent_to,
+    })),
+  };
+}

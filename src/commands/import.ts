@@ -1,0 +1,331 @@
+import { parse } from 'csv-parse/sync';
+import type { z } from 'zod';
+import { AppError, isAppError, type ErrorDetail } from '../domain/errors.ts';
+import { customerInput, documentInput, type CustomerInput } from '../domain/inputs.ts';
+import { parseMoneyToCents } from '../domain/money.ts';
+import { audit, type Actor, type Executor } from './context.ts';
+import { createCustomer } from './customers.ts';
+import { createDocument, finalizeDocument } from './documents.ts';
+
+/**
+ * CSV import as German spreadsheet programs export it: UTF-8 (with or without BOM), `;` or `,`
+ * separated, German or English headers. Every row is validated first; on any error nothing is
+ * written and the answer lists each bad row (1-based, the header is row 1) with field and reason.
+ */
+
+export interface ImportReport {
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  errors: ErrorDetail[];
+}
+
+const CUSTOMER_COLUMNS: Record<string, keyof CustomerInput> = {
+  number: 'number', kundennummer: 'number', kundennr: 'number',
+  salutation: 'salutation', anrede: 'salutation',
+  firstname: 'firstName', vorname: 'firstName',
+  lastname: 'lastName', nachname: 'lastName', name: 'lastName',
+  companyname: 'companyName', firma: 'companyName', company: 'companyName',
+  street: 'street', strasse: 'street', straße: 'street',
+  postcode: 'postcode', plz: 'postcode', zip: 'postcode',
+  city: 'city', ort: 'city', stadt: 'city',
+  country: 'country', land: 'country',
+  email: 'email', 'e-mail': 'email', mail: 'email',
+  invoicebypost: 'invoiceByPost', 'rechnung per post': 'invoiceByPost', rechnungperpost: 'invoiceByPost',
+  emailconsentat: 'emailConsentAt', 'e-mail-einwilligung': 'emailConsentAt', einwilligung: 'emailConsentAt',
+  vatid: 'vatId', 'ust-idnr': 'vatId', ustid: 'vatId',
+  notes: 'notes', notizen: 'notes', bemerkung: 'notes',
+};
+
+const DOCUMENT_COLUMNS = {
+  reference: ['reference', 'beleg', 'belegreferenz', 'ref'],
+  number: ['number', 'nummer', 'belegnummer', 'rechnungsnummer'],
+  type: ['type', 'typ', 'art'],
+  status: ['status'],
+  customerNumber: ['customernumber', 'kundennummer', 'kundennr'],
+  issueDate: ['issuedate', 'datum', 'rechnungsdatum', 'belegdatum'],
+  serviceDate: ['servicedate', 'leistungsdatum'],
+  paymentTermsDays: ['paymenttermsdays', 'zahlungsziel'],
+  description: ['description', 'beschreibung', 'bezeichnung', 'text'],
+  quantity: ['quantity', 'menge', 'anzahl'],
+  unit: ['unit', 'einheit'],
+  unitPrice: ['unitprice', 'einzelpreis', 'preis', 'einzelpreis netto'],
+  vatRate: ['vatrate', 'ust', 'mwst', 'steuersatz', 'ust-satz'],
+  exemptionReason: ['exemptionreason', 'befreiungsgrund', 'steuerbefreiung'],
+  discountPercent: ['discountpercent', 'rabatt'],
+} as const;
+type DocumentColumn = keyof typeof DOCUMENT_COLUMNS;
+
+const normalizeHeader = (h: string): string => h.trim().toLowerCase().replace(/\s+/g, ' ').replace(/_/g, '');
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const text = bytes.toString('latin1');
+    const line = text.slice(0, firstInvalidUtf8Offset(bytes)).split('\n').length;
+    throw new AppError('validation', 'import.encodingInvalid', `the file is not UTF-8 (first invalid byte in line ${line}); save it as "CSV UTF-8"`, { row: line });
+  }
+}
+
+function firstInvalidUtf8Offset(bytes: Buffer): number {
+  for (let i = 1; i <= bytes.length; i++) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, i));
+    } catch {
+      // A truncated multi-byte sequence at the end is not yet invalid; look one further.
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, Math.min(bytes.length, i + 3)));
+      } catch {
+        return i - 1;
+      }
+    }
+  }
+  return bytes.length;
+}
+
+function parseCsv(bytes: Buffer): { header: string[]; rows: string[][] } {
+  const text = decodeUtf8(bytes);
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
+  let records: string[][];
+  try {
+    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (error) {
+    const line = error instanceof Error && 'lines' in error && typeof error.lines === 'number' ? error.lines : undefined;
+    throw new AppError('validation', 'import.csvMalformed', `CSV cannot be read${line ? ` at line ${line}` : ''}: ${error instanceof Error ? error.message : String(error)}`, line ? { row: line } : {});
+  }
+  const [header, ...rows] = records;
+  if (!header) throw new AppError('validation', 'import.empty', 'the file is empty');
+  return { header: header.map(normalizeHeader), rows };
+}
+
+const truthy = (v: string): boolean => ['1', 'ja', 'yes', 'true', 'x', 'wahr', 'j', 'y'].includes(v.trim().toLowerCase());
+
+function zodIssuesToDetails(error: z.ZodError, row: number, prefix = ''): ErrorDetail[] {
+  return error.issues.map((issue) => {
+    const field = prefix + issue.path.join('.');
+    return { code: 'import.fieldInvalid', message: `row ${row}: ${field} ${issue.message}`, field, row };
+  });
+}
+
+/** German dates (31.12.2026) are accepted besides ISO dates. */
+function normalizeDate(value: string): string {
+  const german = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(value.trim());
+  if (!german) return value.trim();
+  const [, d = '', m = '', y = ''] = german;
+  return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+}
+
+export async function importCustomers(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean }): Promise<ImportReport> {
+  const { trx, actor, csv, dryRun } = input;
+  const { header, rows } = parseCsv(csv);
+  const columns = header.map((h) => CUSTOMER_COLUMNS[h]);
+  if (!columns.includes('lastName') && !columns.includes('companyName')) {
+    throw new AppError('validation', 'import.columnMissing', `a column "Nachname" (lastName) or "Firma" (companyName) is required; found: ${header.join(', ')}. Is the file separated by ";" or ","?`, { row: 1, field: 'lastName' });
+  }
+  const errors: ErrorDetail[] = [];
+  const parsed: { row: number; data: CustomerInput }[] = [];
+  const seenNumbers = new Map<string, number>();
+  rows.forEach((cells, index) => {
+    const row = index + 2;
+    const raw: Record<string, unknown> = {};
+    columns.forEach((key, i) => {
+      const value = cells[i]?.trim() ?? '';
+      if (!key || value === '') return;
+      raw[key] = key === 'invoiceByPost' ? truthy(value) : key === 'emailConsentAt' ? normalizeDate(value) : value;
+    });
+    const result = customerInput.safeParse(raw);
+    if (!result.success) {
+      errors.push(...zodIssuesToDetails(result.error, row));
+      return;
+    }
+    if (!result.data.lastName && !result.data.companyName) {
+      errors.push({ code: 'customer.nameMissing', message: `row ${row}: a last name or a company name is required`, field: 'lastName', row });
+      return;
+    }
+    if (result.data.number) {
+      const earlier = seenNumbers.get(result.data.number);
+      if (earlier !== undefined) {
+        errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${result.data.number} also appears in row ${earlier}`, field: 'number', row });
+        return;
+      }
+      seenNumbers.set(result.data.number, row);
+    }
+    parsed.push({ row, data: result.data });
+  });
+  if (seenNumbers.size > 0) {
+    const existing = await trx.selectFrom('customers').select('number').where('number', 'in', [...seenNumbers.keys()]).execute();
+    for (const { number } of existing) {
+      const row = seenNumbers.get(number) ?? 0;
+      errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
+    }
+  }
+  return finish({ trx, actor, errors, dryRun, rows: rows.length, entity: 'customer' }, async () => {
+    for (const { data } of parsed) await createCustomer({ trx, actor, data });
+    return parsed.length;
+  });
+}
+
+async function finish(
+  ctx: { trx: Executor; actor: Actor; errors: ErrorDetail[]; dryRun: boolean; rows: number; entity: string },
+  write: () => Promise<number>,
+): Promise<ImportReport> {
+  const errors = [...ctx.errors].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  if (errors.length > 0 && !ctx.dryRun) {
+    const first = errors[0];
+    throw new AppError('validation', 'import.rowsInvalid', `${errors.length} problem(s) found; nothing was imported`, {
+      details: errors,
+      ...(first?.row !== undefined ? { row: first.row } : {}),
+      ...(first?.field !== undefined ? { field: first.field } : {}),
+    });
+  }
+  if (ctx.dryRun) return { dryRun: true, rows: ctx.rows, created: 0, errors };
+  const created = await write();
+  await audit(ctx.trx, ctx.actor, `import.${ctx.entity}s`, ctx.entity, null, { rows: ctx.rows, created });
+  return { dryRun: false, rows: ctx.rows, created, errors: [] };
+}
+
+interface PendingDocument {
+  firstRow: number;
+  reference: string;
+  number: string | null;
+  type: 'invoice' | 'quote';
+  final: boolean;
+  customerNumber: string;
+  issueDate: string | undefined;
+  serviceDate: string | undefined;
+  paymentTermsDays: number | undefined;
+  lines: { row: number; raw: Record<string, unknown> }[];
+}
+
+/**
+ * One row per document line; rows with the same reference (or number) form one document.
+ * Documents with status "final" are finalised after import (numbered from our sequence);
+ * a given number is kept for documents that were issued by another system.
+ */
+export async function importDocuments(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean }): Promise<ImportReport> {
+  const { trx, actor, csv, dryRun } = input;
+  const { header, rows } = parseCsv(csv);
+  const index = {} as Record<DocumentColumn, number>;
+  for (const key of Object.keys(DOCUMENT_COLUMNS) as DocumentColumn[]) {
+    index[key] = header.findIndex((h) => (DOCUMENT_COLUMNS[key] as readonly string[]).includes(h));
+  }
+  const required: DocumentColumn[] = ['customerNumber', 'description', 'quantity', 'unitPrice', 'vatRate'];
+  const missing = required.filter((k) => index[k] < 0);
+  if (missing.length > 0 || (index.reference < 0 && index.number < 0)) {
+    const names = [...missing, ...(index.reference < 0 && index.number < 0 ? ['reference'] : [])];
+    throw new AppError('validation', 'import.columnMissing', `missing column(s): ${names.join(', ')}; found: ${header.join(', ')}. Is the file separated by ";" or ","?`, { row: 1, field: names[0] ?? 'reference' });
+  }
+  const cell = (cells: string[], key: DocumentColumn): string => (index[key] >= 0 ? (cells[index[key]]?.trim() ?? '') : '');
+  const errors: ErrorDetail[] = [];
+  const documents = new Map<string, PendingDocument>();
+  rows.forEach((cells, i) => {
+    const row = i + 2;
+    const reference = cell(cells, 'reference') || cell(cells, 'number');
+    if (!reference) {
+      errors.push({ code: 'import.fieldInvalid', message: `row ${row}: reference is empty`, field: 'reference', row });
+      return;
+    }
+    const typeText = cell(cells, 'type').toLowerCase();
+    const type = typeText === '' || ['invoice', 'rechnung'].includes(typeText) ? 'invoice' : ['quote', 'angebot'].includes(typeText) ? 'quote' : undefined;
+    if (!type) {
+      errors.push({ code: 'import.fieldInvalid', message: `row ${row}: type must be Rechnung/invoice or Angebot/quote`, field: 'type', row });
+      return;
+    }
+    const statusText = cell(cells, 'status').toLowerCase();
+    if (!['', 'draft', 'entwurf', 'final', 'festgeschrieben'].includes(statusText)) {
+      errors.push({ code: 'import.fieldInvalid', message: `row ${row}: status must be draft/Entwurf or final/festgeschrieben`, field: 'status', row });
+      return;
+    }
+    const unitPrice = parseMoneyToCents(cell(cells, 'unitPrice'));
+    const quantity = Number(cell(cells, 'quantity').replace(/\./g, '').replace(',', '.'));
+    const vatRate = Number(cell(cells, 'vatRate').replace('%', '').replace(',', '.'));
+    const discount = cell(cells, 'discountPercent');
+    const raw: Record<string, unknown> = {
+      description: cell(cells, 'description'),
+      quantity,
+      unit: cell(cells, 'unit') || 'Stk',
+      unitPriceCents: unitPrice ?? Number.NaN,
+      vatRate,
+      exemptionReason: cell(cells, 'exemptionReason') || null,
+      discountPercent: discount ? Number(discount.replace('%', '').replace(',', '.')) : 0,
+    };
+    if (unitPrice === undefined) {
+      errors.push({ code: 'import.fieldInvalid', message: `row ${row}: unitPrice "${cell(cells, 'unitPrice')}" is not an amount`, field: 'unitPrice', row });
+      return;
+    }
+    let doc = documents.get(reference);
+    if (!doc) {
+      const terms = cell(cells, 'paymentTermsDays');
+      doc = {
+        firstRow: row,
+        reference,
+        number: cell(cells, 'number') || null,
+        type,
+        final: statusText === 'final' || statusText === 'festgeschrieben',
+        customerNumber: cell(cells, 'customerNumber'),
+        issueDate: cell(cells, 'issueDate') ? normalizeDate(cell(cells, 'issueDate')) : undefined,
+        serviceDate: cell(cells, 'serviceDate') ? normalizeDate(cell(cells, 'serviceDate')) : undefined,
+        paymentTermsDays: terms ? Number(terms) : undefined,
+        lines: [],
+      };
+      documents.set(reference, doc);
+    }
+    doc.lines.push({ row, raw });
+  });
+
+  const customerNumbers = [...new Set([...documents.values()].map((d) => d.customerNumber).filter(Boolean))];
+  const customers = customerNumbers.length > 0 ? await trx.selectFrom('customers').select(['id', 'number']).where('number', 'in', customerNumbers).execute() : [];
+  const customerIds = new Map(customers.map((c) => [c.number, c.id]));
+  const givenNumbers = [...documents.values()].filter((d) => d.number).map((d) => d.number ?? '');
+  const takenNumbers = new Set(
+    givenNumbers.length > 0 ? (await trx.selectFrom('documents').select('number').where('number', 'in', givenNumbers).execute()).map((r) => r.number) : [],
+  );
+
+  const valid: { doc: PendingDocument; data: z.output<typeof documentInput> }[] = [];
+  for (const doc of documents.values()) {
+    const customerId = customerIds.get(doc.customerNumber);
+    if (customerId === undefined) {
+      errors.push({ code: 'customer.notFound', message: `row ${doc.firstRow}: customer number "${doc.customerNumber}" does not exist`, field: 'customerNumber', row: doc.firstRow });
+      continue;
+    }
+    if (doc.number && takenNumbers.has(doc.number)) {
+      errors.push({ code: 'document.numberTaken', message: `row ${doc.firstRow}: document number ${doc.number} already exists`, field: 'number', row: doc.firstRow });
+      continue;
+    }
+    const result = documentInput.safeParse({
+      type: doc.type,
+      customerId,
+      ...(doc.issueDate ? { issueDate: doc.issueDate } : {}),
+      ...(doc.serviceDate ? { serviceDate: doc.serviceDate } : {}),
+      ...(doc.paymentTermsDays !== undefined ? { paymentTermsDays: doc.paymentTermsDays } : {}),
+      lines: doc.lines.map((l) => l.raw),
+    });
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const [first, lineIndex, ...rest] = issue.path;
+        const row = first === 'lines' && typeof lineIndex === 'number' ? (doc.lines[lineIndex]?.row ?? doc.firstRow) : doc.firstRow;
+        const field = first === 'lines' ? rest.join('.') : issue.path.join('.');
+        errors.push({ code: 'import.fieldInvalid', message: `row ${row}: ${field} ${issue.message}`, field, row });
+      }
+      continue;
+    }
+    valid.push({ doc, data: result.data });
+  }
+
+  return finish({ trx, actor, errors, dryRun, rows: rows.length, entity: 'document' }, async () => {
+    for (const { doc, data } of valid) {
+      try {
+        const created = await createDocument({ trx, actor, data });
+        if (doc.final) await finalizeDocument({ trx, actor, id: created.id, ...(doc.number ? { givenNumber: doc.number } : {}) });
+      } catch (error) {
+        if (isAppError(error)) {
+          throw new AppError(error.kind, error.code, `row ${doc.firstRow}: ${error.message}; nothing was imported`, { row: doc.firstRow, ...(error.field ? { field: error.field } : {}) });
+        }
+        throw error;
+      }
+    }
+    return valid.length;
+  });
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Everything else receives a `Config`.
+ * Invalid values fail start-up with a message naming the variable.
+ */
+const envSchema = z.object({
+  FAKTURA_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (leave unset for the embedded SQLite file)')
+    .optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  FAKTURA_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  FAKTURA_BASE_URL: z.url('must be a URL such as https://faktura.example.de').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FAKTURA_ADMIN_EMAIL: z.email('must be an e-mail address').optional(),
+  FAKTURA_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  FAKTURA_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
+  FAKTURA_MAIL_CATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  FAKTURA_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+});
+
+export interface Config {
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  port: number;
+  host: string;
+  secret: string;
+  baseUrl: string | undefined;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  initialAdmin: { email: string; password: string } | undefined;
+  demo: boolean;
+  mailCatcherPort: number;
+  sessionHours: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.FAKTURA_ADMIN_EMAIL === undefined) !== (e.FAKTURA_ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  FAKTURA_ADMIN_EMAIL and FAKTURA_ADMIN_PASSWORD must be set together');
+  }
+  const dataDir = resolve(e.FAKTURA_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    dataDir,
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'sqlite', file: join(dataDir, 'faktura.sqlite') },
+    port: e.PORT,
+    host: e.HOST,
+    secret: e.FAKTURA_SECRET ?? readOrCreateSecret(dataDir),
+    baseUrl: e.FAKTURA_BASE_URL,
+    logLevel: e.LOG_LEVEL,
+    initialAdmin:
+      e.FAKTURA_ADMIN_EMAIL && e.FAKTURA_ADMIN_PASSWORD
+        ? { email: e.FAKTURA_ADMIN_EMAIL, password: e.FAKTURA_ADMIN_PASSWORD }
+        : undefined,
+    demo: e.FAKTURA_DEMO === '1' || e.FAKTURA_DEMO === 'true',
+    mailCatcherPort: e.FAKTURA_MAIL_CATCHER_PORT,
+    sessionHours: e.FAKTURA_SESSION_HOURS,
+  };
+}
+
+/** A secret generated once per installation, readable only by the owner (mode 0600). */
+function readOrCreateSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}

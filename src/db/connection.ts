@@ -1,0 +1,54 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type ColumnDefinitionBuilder, type Expression } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type DialectKind = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectKind;
+  /** PostgreSQL schema the tables live in (search_path); undefined on SQLite */
+  schema: string | undefined;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string; poolSize?: number };
+
+// PostgreSQL returns int8 (bigint, bigserial, count(*)) as strings by default; our values fit in a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function openDatabase(target: DatabaseTarget): Db {
+  if (target.kind === 'sqlite') {
+    const sqlite = new BetterSqlite3(target.file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('synchronous = NORMAL');
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { kysely, dialect: 'sqlite', schema: undefined, close: () => kysely.destroy() };
+  }
+  const schema = target.schema ?? new URL(target.url).searchParams.get('options')?.match(/search_path=(\w+)/)?.[1] ?? 'public';
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+  });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', schema, close: () => kysely.destroy() };
+}
+
+/** Column types that differ between the two databases, for migrations. */
+export function columnTypes(dialect: DialectKind): {
+  id: ColumnDataType;
+  /** primary key modifier for `id`: AUTOINCREMENT on SQLite (ids never reused), bigserial on PostgreSQL */
+  pk: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  blob: ColumnDataType | Expression<unknown>;
+  bigint: ColumnDataType;
+} {
+  return dialect === 'sqlite'
+    ? { id: 'integer', pk: (c) => c.primaryKey().autoIncrement(), blob: 'blob', bigint: 'integer' }
+    : { id: 'bigserial', pk: (c) => c.primaryKey(), blob: sql`bytea`, bigint: 'bigint' };
+}
+
+export const nowIso = (): string => new Date().toISOString();

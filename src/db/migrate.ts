@@ -1,0 +1,45 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectKind, Db } from './connection.ts';
+import { core } from './migrations/0001_core.ts';
+
+/**
+ * All migrations, in order. Each is a function of the dialect because a few column types differ
+ * (ids, blobs); the shape of the data is the same on SQLite and PostgreSQL.
+ */
+function allMigrations(dialect: DialectKind): Record<string, Migration> {
+  return {
+    '0001_core': core(dialect),
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(this.migrations);
+  }
+}
+
+function migrator(db: Db): Migrator {
+  // On PostgreSQL the migration bookkeeping lives in the same schema as the tables; otherwise
+  // Kysely would find another schema's bookkeeping tables and skip creating its own.
+  return new Migrator({
+    db: db.kysely,
+    provider: new StaticProvider(allMigrations(db.dialect)),
+    ...(db.schema ? { migrationTableSchema: db.schema } : {}),
+  });
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+export async function migrateDownAll(db: Db): Promise<void> {
+  const m = migrator(db);
+  for (;;) {
+    const { error, results } = await m.migrateDown();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (!results || results.length === 0) return;
+  }
+}

@@ -1,0 +1,170 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Column conventions, identical on SQLite and PostgreSQL so one set of queries serves both:
+ * timestamps are ISO-8601 UTC strings (`2026-11-27T09:30:00.000Z`, sortable as text), calendar
+ * dates are `YYYY-MM-DD`, booleans are integers 0/1, money is integer cents, JSON is text.
+ */
+export type Bool = 0 | 1;
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: 'admin' | 'staff';
+  locale: 'de' | 'en';
+  disabled: Generated<Bool>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string; // SHA-256 of the cookie token: a leaked database does not leak live sessions
+  user_id: number;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  role: 'admin' | 'staff';
+  created_by: number;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_user_id: number | null;
+  actor_token_id: number | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  details: string | null;
+}
+
+export interface CompanyTable {
+  id: number; // always 1
+  name: string;
+  street: string;
+  postcode: string;
+  city: string;
+  country: string;
+  vat_id: string | null;
+  tax_number: string | null;
+  iban: string | null;
+  bic: string | null;
+  bank_name: string | null;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  managing_director: string | null;
+  register_court: string | null;
+  register_number: string | null;
+  payment_terms_days: number;
+  invoice_number_pattern: string;
+  quote_number_pattern: string;
+  credit_note_number_pattern: string;
+  embed_einvoice: Bool;
+  logo: Uint8Array | null;
+  logo_mime: string | null;
+  email_footer: string | null;
+  updated_at: string;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  number: string;
+  salutation: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
+  street: string | null;
+  postcode: string | null;
+  city: string | null;
+  country: string;
+  email: string | null;
+  invoice_by_post: Bool;
+  email_consent_at: string | null;
+  vat_id: string | null;
+  notes: string | null;
+  /** lower-cased "number name email" for case-insensitive search on both databases */
+  search_text: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NumberSequencesTable {
+  scope: string; // 'invoice', 'quote', 'creditNote', 'customer'
+  year: number; // 0 for sequences that do not restart yearly
+  last_value: number;
+}
+
+export interface DocumentsTable {
+  id: Generated<number>;
+  type: 'invoice' | 'quote' | 'creditNote';
+  number: string | null;
+  status: 'draft' | 'final' | 'cancelled';
+  customer_id: number;
+  language: 'de' | 'en';
+  issue_date: string;
+  service_date: string | null;
+  due_date: string | null;
+  payment_terms_days: number;
+  intro_text: string | null;
+  closing_text: string | null;
+  cancels_document_id: number | null;
+  cancelled_by_document_id: number | null;
+  net_cents: number;
+  vat_cents: number;
+  gross_cents: number;
+  /** snapshot of the customer as addressed on the final document (GoBD: what was issued) */
+  customer_snapshot: string | null;
+  company_snapshot: string | null;
+  last_sent_at: string | null;
+  last_sent_to: string | null;
+  finalized_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentLinesTable {
+  id: Generated<number>;
+  document_id: number;
+  position: number;
+  description: string;
+  quantity_milli: number;
+  unit: string;
+  unit_price_cents: number;
+  vat_rate: 19 | 7 | 0;
+  exemption_reason: string | null;
+  discount_bp: number;
+  net_cents: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  company: CompanyTable;
+  customers: CustomersTable;
+  number_sequences: NumberSequencesTable;
+  documents: DocumentsTable;
+  document_lines: DocumentLinesTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type NewCustomerRow = Insertable<CustomersTable>;
+export type CustomerUpdate = Updateable<CustomersTable>;
+export type DocumentRow = Selectable<DocumentsTable>;
+export type DocumentLineRow = Selectable<DocumentLinesTable>;
+export type CompanyRow = Selectable<CompanyTable>;

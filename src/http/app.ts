@@ -1,0 +1,83 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerAuth } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { errorHandler, problemFromAppError, sendProblem } from './errors.ts';
+import { AppError } from '../domain/errors.ts';
+import { authRoutes } from './routes/auth.ts';
+import { companyRoutes } from './routes/company.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { documentRoutes } from './routes/documents.ts';
+import { healthRoutes } from './routes/health.ts';
+import { importRoutes } from './routes/import.ts';
+import { userRoutes } from './routes/users.ts';
+
+export interface BuildAppOptions {
+  logger?: boolean | { level: string };
+}
+
+/** Paths of secrets that must never appear in a log line, whatever logs them. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.smtpPassword',
+  '*.dkimPrivateKey',
+];
+
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === undefined || options.logger === false ? false : { ...(typeof options.logger === 'object' ? options.logger : {}), redact: LOG_REDACT },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemFromAppError(new AppError('notFound', 'route.notFound', `no route ${request.method} ${request.url.split('?')[0]}`))));
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        frameSrc: ["'self'", 'blob:'],
+        objectSrc: ["'self'", 'blob:'],
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Faktura API', version: '1.0.0', description: 'Send many invoices by e-mail as PDF. Authenticate with the session cookie (plus X-CSRF-Token for writes) or `Authorization: Bearer fkt_…`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'faktura_session' } } },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, deps);
+
+  await app.register(healthRoutes(deps));
+  await app.register(authRoutes(deps));
+  await app.register(customerRoutes(deps));
+  await app.register(documentRoutes(deps));
+  await app.register(companyRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(importRoutes(deps));
+  // further route modules register here
+
+  return app;
+}

@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorDetail, type ErrorKind } from '../domain/errors.ts';
+
+/** The one place where error kinds become HTTP statuses. */
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  tooLarge: 413,
+  incomplete: 422,
+  rateLimited: 429,
+  unavailable: 503,
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  message: string;
+  field?: string;
+  row?: number;
+  retryable: boolean;
+  details: ErrorDetail[];
+  meta?: Record<string, unknown>;
+}
+
+export function problemFromAppError(error: AppError): Problem {
+  return {
+    type: 'about:blank',
+    title: error.code,
+    status: STATUS[error.kind],
+    code: error.code,
+    message: error.message,
+    ...(error.field !== undefined ? { field: error.field } : {}),
+    ...(error.row !== undefined ? { row: error.row } : {}),
+    retryable: error.retryable,
+    details: error.details,
+    ...(error.meta !== undefined ? { meta: error.meta } : {}),
+  };
+}
+
+function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  if ('code' in error && typeof error.code === 'string') {
+    const fe: FastifyError = error;
+    if (hasZodFastifySchemaValidationErrors(fe)) {
+      const details = fe.validation.map((v) => {
+        const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        const keys = v.params['keys'];
+        const unknownKeys = v.keyword === 'unrecognized_keys' && Array.isArray(keys) ? keys.map(String) : [];
+        return {
+          code: unknownKeys.length > 0 ? 'request.unknownField' : 'request.invalidField',
+          message: unknownKeys.length > 0 ? `unknown field(s): ${unknownKeys.join(', ')}` : `${field || fe.validationContext || 'request'}: ${v.message}`,
+          field: unknownKeys.length > 0 ? [field, unknownKeys[0]].filter(Boolean).join('.') : field,
+        };
+      });
+      const first = details[0];
+      return new AppError('validation', first?.code ?? 'request.invalid', first?.message ?? 'request is invalid', {
+        ...(first?.field ? { field: first.field } : {}),
+        details,
+      });
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('tooLarge', 'request.tooLarge', 'request body is too large');
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('validation', 'request.unsupportedMediaType', 'unsupported content type');
+    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.statusCode === 400) {
+      return new AppError('validation', 'request.malformed', fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'request body is empty' : 'request body is not valid JSON');
+    }
+    if (fe.statusCode === 429) return new AppError('rateLimited', 'request.rateLimited', 'too many requests, try again later');
+    if (fe.statusCode === 415) return new AppError('validation', 'request.unsupportedMediaType', 'unsupported content type');
+    if (fe.statusCode === 404) return new AppError('notFound', 'route.notFound', 'not found');
+  }
+  const statusCode = 'statusCode' in error ? error.statusCode : undefined;
+  if (statusCode === 429) return new AppError('rateLimited', 'request.rateLimited', 'too many requests, try again later');
+  if (statusCode === 413) return new AppError('tooLarge', 'request.tooLarge', 'request body is too large');
+  return new AppError('unavailable', 'internal', 'an internal error occurred', { retryable: false });
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  if (appError.code === 'internal') {
+    // Log the real error server-side only: its message may contain data that must not reach clients.
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, { ...problemFromAppError(appError), status: 500 });
+  }
+  return sendProblem(reply, problemFromAppError(appError));
+}

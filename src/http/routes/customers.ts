@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CUSTOMER_SORTS, createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../commands/customers.ts';
+import { customerInput, customerPatch } from '../../domain/inputs.ts';
+import { requireActor, staffOnly } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { presentCustomer } from '../presenters.ts';
+import { booleanQuery, idParams, paging } from '../schemas.ts';
+
+export const customerRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const db = deps.db.kysely;
+
+    app.get('/api/customers', {
+      preHandler: staffOnly,
+      schema: {
+        tags: ['customers'],
+        summary: 'Search customers by name, number, e-mail or city',
+        querystring: z.strictObject({
+          q: z.string().max(200).optional(),
+          invoiceByPost: booleanQuery.optional(),
+          hasEmail: booleanQuery.optional(),
+          ...paging,
+          sort: z.enum(CUSTOMER_SORTS).default('number'),
+        }),
+      },
+      handler: async (request) => {
+        const { items, total } = await listCustomers(db, request.query);
+        return { items: items.map(presentCustomer), total, page: request.query.page, pageSize: request.query.pageSize };
+      },
+    });
+
+    app.get('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request) =>
+      presentCustomer(await getCustomer(db, request.params.id)),
+    );
+
+    app.post('/api/customers', { preHandler: staffOnly, schema: { tags: ['customers'], body: customerInput } }, async (request, reply) => {
+      const actor = requireActor(request);
+      const row = await db.transaction().execute((trx) => createCustomer({ trx, actor, data: request.body }));
+      return reply.status(201).send(presentCustomer(row));
+    });
+
+    app.patch('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams, body: customerPatch } }, async (request) => {
+      const actor = requireActor(request);
+      const row = await db.transaction().execute((trx) => updateCustomer({ trx, actor, id: request.params.id, patch: request.body }));
+      return presentCustomer(row);
+    });
+
+    app.delete('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request, reply) => {
+      const actor = requireActor(request);
+      await db.transaction().execute((trx) => deleteCustomer({ trx, actor, id: request.params.id }));
+      return reply.status(204).send();
+    });
+  };

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { importCustomers, importDocuments } from '../../commands/import.ts';
+import { requireActor, staffOnly } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { booleanQuery } from '../schemas.ts';
+
+const MAX_CSV_BYTES = 20 * 1024 * 1024;
+
+export const importRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const db = deps.db.kysely;
+    app.addContentTypeParser(['text/csv', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_CSV_BYTES }, (_request, body, done) => done(null, body));
+
+    const schema = (summary: string) => ({ tags: ['import'], summary, querystring: z.strictObject({ dryRun: booleanQuery.default(false) }), body: z.instanceof(Buffer) });
+
+    app.post('/api/import/customers', { preHandler: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import customers from CSV (UTF-8, ";" or ","); all rows or none') }, async (request) => {
+      const actor = requireActor(request);
+      return db.transaction().execute((trx) => importCustomers({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
+    });
+
+    app.post('/api/import/documents', { preHandler: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import documents from CSV, one row per line item; all rows or none') }, async (request) => {
+      const actor = requireActor(request);
+      return db.transaction().execute((trx) => importDocuments({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
+    });
+  };

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+export const idParams = z.strictObject({ id: z.coerce.number().int().positive() });
+
+/** Query strings carry text: "true"/"false"/"1"/"0" become booleans. */
+export const booleanQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const paging = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  order: z.enum(['asc', 'desc']).default('asc'),
+};
+
+/** A comma-separated list in a query string (`type=invoice,quote`) or repeated parameters. */
+export const listQuery = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const documentTypes = ['invoice', 'quote', 'creditNote'] as const;
+const documentStatuses = ['draft', 'final', 'cancelled'] as const;
+
+/** The document filter as query string (GET /api/documents). */
+export const documentFilterQuery = {
+  type: listQuery(documentTypes).optional(),
+  status: listQuery(documentStatuses).optional(),
+  dateFrom: isoDate.optional(),
+  dateTo: isoDate.optional(),
+  customerId: z.coerce.number().int().positive().optional(),
+  sent: booleanQuery.optional(),
+  amountMinCents: z.coerce.number().int().optional(),
+  amountMaxCents: z.coerce.number().int().optional(),
+  q: z.string().max(200).optional(),
+};
+
+/** The same filter as JSON (dispatch and print requests select "everything matching"). */
+export const documentFilterBody = z.strictObject({
+  type: z.array(z.enum(documentTypes)).optional(),
+  status: z.array(z.enum(documentStatuses)).optional(),
+  dateFrom: isoDate.optional(),
+  dateTo: isoDate.optional(),
+  customerId: z.number().int().positive().optional(),
+  sent: z.boolean().optional(),
+  amountMinCents: z.number().int().optional(),
+  amountMaxCents: z.number().int().optional(),
+  q: z.string().max(200).optional(),
+});
