@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config.ts';
+import { SYSTEM_ACTOR } from './commands/context.ts';
+import { importCustomers, importDocuments } from './commands/import.ts';
+import { createUser } from './commands/users.ts';
+import { openDatabase } from './db/connection.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createDemoData } from './demo.ts';
+import { isAppError } from './domain/errors.ts';
+import { startServer } from './server.ts';
+
+const program = new Command('faktura').description('Faktura: send many invoices by e-mail as PDF over your own SMTP server');
+
+function openFromEnv() {
+  const config = loadConfig();
+  const db = openDatabase(config.database);
+  return { config, db };
+}
+
+program
+  .command('serve')
+  .description('start the HTTP API and web app (and, unless --no-worker, the dispatch worker)')
+  .option('--no-worker', 'do not run the dispatch worker in this process')
+  .option('--demo', 'demo mode: built-in mail catcher, demo data on an empty database')
+  .action(async (options: { worker: boolean; demo?: boolean }) => {
+    const config = loadConfig();
+    await startServer({ ...config, demo: config.demo || options.demo === true }, { worker: options.worker });
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => {
+    const { db } = openFromEnv();
+    const applied = await migrateToLatest(db);
+    console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    await db.close();
+  });
+
+program
+  .command('user')
+  .description('manage users')
+  .command('create')
+  .requiredOption('--email <email>')
+  .requiredOption('--password <password>')
+  .option('--name <name>', 'display name', '')
+  .option('--role <role>', 'admin or staff', 'staff')
+  .action(async (options: { email: string; password: string; name: string; role: string }) => {
+    if (options.role !== 'admin' && options.role !== 'staff') throw new ConfigError('--role must be admin or staff');
+    const role = options.role;
+    const { db } = openFromEnv();
+    await migrateToLatest(db);
+    const user = await db.kysely.transaction().execute((trx) => createUser({ trx, actor: SYSTEM_ACTOR, data: { email: options.email, password: options.password, name: options.name, role } }));
+    console.log(`created ${user.role} ${user.email} (id ${user.id})`);
+    await db.close();
+  });
+
+program
+  .command('import')
+  .description('import customers or documents from a CSV file (all rows or none)')
+  .argument('<what>', 'customers | documents')
+  .argument('<file>', 'CSV file, UTF-8, ";" or "," separated')
+  .option('--dry-run', 'only check the file')
+  .action(async (what: string, file: string, options: { dryRun?: boolean }) => {
+    if (what !== 'customers' && what !== 'documents') throw new ConfigError('import what? customers or documents');
+    const { db } = openFromEnv();
+    await migrateToLatest(db);
+    const csv = readFileSync(file);
+    const run = what === 'customers' ? importCustomers : importDocuments;
+    try {
+      const report = await db.kysely.transaction().execute((trx) => run({ trx, actor: SYSTEM_ACTOR, csv, dryRun: options.dryRun === true }));
+      for (const e of report.errors) console.error(`  ${e.message}`);
+      console.log(report.dryRun ? `checked ${report.rows} rows, ${report.errors.length} problem(s)` : `imported ${report.created} ${what} from ${report.rows} rows`);
+      process.exitCode = report.errors.length > 0 ? 1 : 0;
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('demo')
+  .description('create a German demo data set (~200 customers, ~600 documents) and print the demo login')
+  .option('--customers <n>', 'number of customers', '200')
+  .option('--documents <n>', 'number of documents', '600')
+  .action(async (options: { customers: string; documents: string }) => {
+    const { db } = openFromEnv();
+    await migrateToLatest(db);
+    const summary = await createDemoData(db, { customers: Number(options.customers), documents: Number(options.documents) });
+    console.log(`demo data: ${summary.customers} customers, ${summary.documents} documents`);
+    console.log(`log in as ${summary.login.email} / ${summary.login.password}`);
+    await db.close();
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else if (isAppError(error)) {
+    console.error(`${error.code}: ${error.message}`);
+    for (const d of error.details) console.error(`  ${d.message}`);
+  } else console.error(error);
+  process.exitCode = 1;
+});

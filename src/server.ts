@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { SYSTEM_ACTOR } from './commands/context.ts';
+import { createUser } from './commands/users.ts';
+import { openDatabase, type Db } from './db/connection.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { DEMO_LOGIN, createDemoData } from './demo.ts';
+import { buildApp } from './http/app.ts';
+import { problemFromAppError, sendProblem } from './http/errors.ts';
+import { AppError } from './domain/errors.ts';
+
+const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function ensureInitialAdmin(db: Db, config: Config): Promise<void> {
+  if (!config.initialAdmin) return;
+  const { email, password } = config.initialAdmin;
+  const exists = await db.kysely.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst();
+  if (!exists) await db.kysely.transaction().execute((trx) => createUser({ trx, actor: SYSTEM_ACTOR, data: { email, password, name: 'Admin', role: 'admin' } }));
+}
+
+/** Serves the built web app with a fallback to index.html for client-side routes. */
+async function serveWebApp(app: FastifyInstance): Promise<boolean> {
+  if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
+  await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+    return sendProblem(reply, problemFromAppError(new AppError('notFound', 'route.notFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  });
+  return true;
+}
+
+export async function startServer(config: Config, options: { worker: boolean; quiet?: boolean }): Promise<RunningServer> {
+  const log = (message: string) => {
+    if (!options.quiet) console.log(message);
+  };
+  const db = openDatabase(config.database);
+  await migrateToLatest(db);
+  await ensureInitialAdmin(db, config);
+
+  if (config.demo) {
+    const hasCustomers = await db.kysely.selectFrom('customers').select('id').limit(1).executeTakeFirst();
+    if (!hasCustomers) {
+      log('Creating demo data (about 200 customers, 600 documents) …');
+      await createDemoData(db, { onProgress: (done, total) => log(`  ${done}/${total} documents`) });
+    }
+  }
+
+  const app = await buildApp({ db, config }, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  const hasWeb = await serveWebApp(app);
+  // startup hooks (mail catcher, dispatch worker) register here
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  log(`Faktura is running at ${url}${hasWeb ? '' : ' (API only: run `npm run build` for the web app)'}; API docs at ${url}/api/docs`);
+  if (config.demo) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app.close();
+      await db.close();
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void stop().then(() => process.exit(0));
+    });
+  }
+  return { app, db, url, stop };
+}
