@@ -30,7 +30,7 @@ export interface DocumentWithLines extends DocumentRow {
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
-function toLineInputs(lines: readonly LineInput[]): DocumentLineInput[] {
+export function toLineInputs(lines: readonly LineInput[]): DocumentLineInput[] {
   return lines.map((l, i) => ({
     description: l.description,
     quantityMilli: quantityToMilli(l.quantity, `lines[${i}].quantity`),

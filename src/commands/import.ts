@@ -5,7 +5,8 @@ import { customerInput, documentInput, type CustomerInput } from '../domain/inpu
 import { parseMoneyToCents } from '../domain/money.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 import { createCustomer } from './customers.ts';
-import { createDocument, finalizeDocument } from './documents.ts';
+import { createDocument, finalizeDocument, toLineInputs } from './documents.ts';
+import { validateLines } from '../domain/document.ts';
 
 /**
  * CSV import as German spreadsheet programs export it: UTF-8 (with or without BOM), `;` or `,`
@@ -84,20 +85,23 @@ function firstInvalidUtf8Offset(bytes: Buffer): number {
   return bytes.length;
 }
 
-function parseCsv(bytes: Buffer): { header: string[]; rows: string[][] } {
+/** `rows[i]` is line i + 2 of the file; empty lines are `null`. */
+function parseCsv(bytes: Buffer): { header: string[]; rows: (string[] | null)[] } {
   const text = decodeUtf8(bytes);
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
   let records: string[][];
   try {
-    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+    // Keep empty lines (filtered below) so that record i is line i + 1 of the file for error reports;
+    // rows consisting only of delimiters (";;;" left by spreadsheets) count as empty too.
+    records = parse(text, { delimiter, bom: true, skip_empty_lines: false, relax_column_count: true, trim: true });
   } catch (error) {
     const line = error instanceof Error && 'lines' in error && typeof error.lines === 'number' ? error.lines : undefined;
     throw new AppError('validation', 'import.csvMalformed', `CSV cannot be read${line ? ` at line ${line}` : ''}: ${error instanceof Error ? error.message : String(error)}`, line ? { row: line } : {});
   }
   const [header, ...rows] = records;
-  if (!header) throw new AppError('validation', 'import.empty', 'the file is empty');
-  return { header: header.map(normalizeHeader), rows };
+  if (!header || header.every((h) => h === '')) throw new AppError('validation', 'import.empty', 'the file is empty');
+  return { header: header.map(normalizeHeader), rows: rows.map((cells) => (cells.every((c) => c === '') ? null : cells)) };
 }
 
 const truthy = (v: string): boolean => ['1', 'ja', 'yes', 'true', 'x', 'wahr', 'j', 'y'].includes(v.trim().toLowerCase());
@@ -129,6 +133,7 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; csv:
   const seenNumbers = new Map<string, number>();
   rows.forEach((cells, index) => {
     const row = index + 2;
+    if (!cells) return;
     const raw: Record<string, unknown> = {};
     columns.forEach((key, i) => {
       const value = cells[i]?.trim() ?? '';
@@ -161,7 +166,7 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; csv:
       errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
     }
   }
-  return finish({ trx, actor, errors, dryRun, rows: rows.length, entity: 'customer' }, async () => {
+  return finish({ trx, actor, errors, dryRun, rows: rows.filter(Boolean).length, entity: 'customer' }, async () => {
     for (const { data } of parsed) await createCustomer({ trx, actor, data });
     return parsed.length;
   });
@@ -222,6 +227,7 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
   const documents = new Map<string, PendingDocument>();
   rows.forEach((cells, i) => {
     const row = i + 2;
+    if (!cells) return;
     const reference = cell(cells, 'reference') || cell(cells, 'number');
     if (!reference) {
       errors.push({ code: 'import.fieldInvalid', message: `row ${row}: reference is empty`, field: 'reference', row });
@@ -311,10 +317,19 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
       }
       continue;
     }
+    try {
+      validateLines(toLineInputs(result.data.lines));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      const [, lineIndex, field = ''] = /^lines\[(\d+)\]\.(\w+)/.exec(error.field ?? '') ?? [];
+      const row = doc.lines[Number(lineIndex)]?.row ?? doc.firstRow;
+      errors.push({ code: error.code, message: `row ${row}: ${error.message.replace(/lines\[\d+\]\./, '')}`, field, row });
+      continue;
+    }
     valid.push({ doc, data: result.data });
   }
 
-  return finish({ trx, actor, errors, dryRun, rows: rows.length, entity: 'document' }, async () => {
+  return finish({ trx, actor, errors, dryRun, rows: rows.filter(Boolean).length, entity: 'document' }, async () => {
     for (const { doc, data } of valid) {
       try {
         const created = await createDocument({ trx, actor, data });

@@ -50,12 +50,12 @@ export function requireActor(request: FastifyRequest): Actor {
   return request.actor;
 }
 
-/** preHandler: any authenticated user or token (staff and admin). */
+/** preValidation hook (runs before body validation, so an anonymous caller learns nothing about the schema): any authenticated user or token (staff and admin). */
 export async function staffOnly(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   requireActor(request);
 }
 
-/** preHandler: admins only (company, users, tokens, mail settings, template writes). */
+/** preValidation hook: admins only (company, users, tokens, mail settings, template writes). */
 export async function adminOnly(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const actor = requireActor(request);
   if (actor.role !== 'admin') throw new AppError('forbidden', 'auth.adminRequired', 'only an admin may do this');

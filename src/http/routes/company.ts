@@ -20,14 +20,14 @@ export const companyRoutes =
   async (app) => {
     const db = deps.db.kysely;
 
-    app.get('/api/company', { preHandler: staffOnly, schema: { tags: ['company'] } }, async () => presentCompany(await getCompany(db)));
+    app.get('/api/company', { preValidation: staffOnly, schema: { tags: ['company'] } }, async () => presentCompany(await getCompany(db)));
 
-    app.put('/api/company', { preHandler: adminOnly, schema: { tags: ['company'], body: companyInput } }, async (request) => {
+    app.put('/api/company', { preValidation: adminOnly, schema: { tags: ['company'], body: companyInput } }, async (request) => {
       const actor = requireActor(request);
       return presentCompany(await db.transaction().execute((trx) => updateCompany({ trx, actor, data: request.body })));
     });
 
-    app.get('/api/company/logo', { preHandler: staffOnly, schema: { tags: ['company'] } }, async (_request, reply) => {
+    app.get('/api/company/logo', { preValidation: staffOnly, schema: { tags: ['company'] } }, async (_request, reply) => {
       const company = await getCompany(db);
       if (!company.logo) throw new AppError('notFound', 'company.logoMissing', 'no logo uploaded');
       return reply.type(company.logo.mime).send(Buffer.from(company.logo.bytes));
@@ -35,7 +35,7 @@ export const companyRoutes =
 
     app.addContentTypeParser(['image/png', 'image/jpeg'], { parseAs: 'buffer', bodyLimit: MAX_LOGO_BYTES }, (_request, body, done) => done(null, body));
 
-    app.put('/api/company/logo', { preHandler: adminOnly, schema: { tags: ['company'], summary: 'Upload the logo (PNG or JPEG body, at most 512 KiB)', body: z.instanceof(Buffer) } }, async (request, reply) => {
+    app.put('/api/company/logo', { preValidation: adminOnly, schema: { tags: ['company'], summary: 'Upload the logo (PNG or JPEG body, at most 512 KiB)', body: z.instanceof(Buffer) } }, async (request, reply) => {
       const actor = requireActor(request);
       const mime = detectImage(request.body);
       if (!mime) throw new AppError('validation', 'company.logoInvalid', 'logo must be a PNG or JPEG image', { field: 'logo' });
@@ -43,7 +43,7 @@ export const companyRoutes =
       return reply.status(204).send();
     });
 
-    app.delete('/api/company/logo', { preHandler: adminOnly, schema: { tags: ['company'] } }, async (request, reply) => {
+    app.delete('/api/company/logo', { preValidation: adminOnly, schema: { tags: ['company'] } }, async (request, reply) => {
       const actor = requireActor(request);
       await db.transaction().execute((trx) => setCompanyLogo({ trx, actor, logo: null }));
       return reply.status(204).send();

@@ -13,7 +13,7 @@ export const customerRoutes =
     const db = deps.db.kysely;
 
     app.get('/api/customers', {
-      preHandler: staffOnly,
+      preValidation: staffOnly,
       schema: {
         tags: ['customers'],
         summary: 'Search customers by name, number, e-mail or city',
@@ -31,23 +31,23 @@ export const customerRoutes =
       },
     });
 
-    app.get('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request) =>
+    app.get('/api/customers/:id', { preValidation: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request) =>
       presentCustomer(await getCustomer(db, request.params.id)),
     );
 
-    app.post('/api/customers', { preHandler: staffOnly, schema: { tags: ['customers'], body: customerInput } }, async (request, reply) => {
+    app.post('/api/customers', { preValidation: staffOnly, schema: { tags: ['customers'], body: customerInput } }, async (request, reply) => {
       const actor = requireActor(request);
       const row = await db.transaction().execute((trx) => createCustomer({ trx, actor, data: request.body }));
       return reply.status(201).send(presentCustomer(row));
     });
 
-    app.patch('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams, body: customerPatch } }, async (request) => {
+    app.patch('/api/customers/:id', { preValidation: staffOnly, schema: { tags: ['customers'], params: idParams, body: customerPatch } }, async (request) => {
       const actor = requireActor(request);
       const row = await db.transaction().execute((trx) => updateCustomer({ trx, actor, id: request.params.id, patch: request.body }));
       return presentCustomer(row);
     });
 
-    app.delete('/api/customers/:id', { preHandler: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request, reply) => {
+    app.delete('/api/customers/:id', { preValidation: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request, reply) => {
       const actor = requireActor(request);
       await db.transaction().execute((trx) => deleteCustomer({ trx, actor, id: request.params.id }));
       return reply.status(204).send();

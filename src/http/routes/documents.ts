@@ -13,7 +13,7 @@ export const documentRoutes =
     const db = deps.db.kysely;
 
     app.get('/api/documents', {
-      preHandler: staffOnly,
+      preValidation: staffOnly,
       schema: {
         tags: ['documents'],
         summary: 'List invoices, quotes and credit notes (Auswertungen → Rechnungen, Angebote)',
@@ -26,33 +26,33 @@ export const documentRoutes =
       },
     });
 
-    app.get('/api/documents/:id', { preHandler: staffOnly, schema: { tags: ['documents'], params: idParams } }, async (request) =>
+    app.get('/api/documents/:id', { preValidation: staffOnly, schema: { tags: ['documents'], params: idParams } }, async (request) =>
       presentDocument(await getDocument(db, request.params.id)),
     );
 
-    app.post('/api/documents', { preHandler: staffOnly, schema: { tags: ['documents'], summary: 'Create a draft', body: documentInput } }, async (request, reply) => {
+    app.post('/api/documents', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Create a draft', body: documentInput } }, async (request, reply) => {
       const actor = requireActor(request);
       const doc = await db.transaction().execute((trx) => createDocument({ trx, actor, data: request.body }));
       return reply.status(201).send(presentDocument(doc));
     });
 
-    app.patch('/api/documents/:id', { preHandler: staffOnly, schema: { tags: ['documents'], summary: 'Change a draft', params: idParams, body: documentPatch } }, async (request) => {
+    app.patch('/api/documents/:id', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Change a draft', params: idParams, body: documentPatch } }, async (request) => {
       const actor = requireActor(request);
       return presentDocument(await db.transaction().execute((trx) => updateDocument({ trx, actor, id: request.params.id, patch: request.body })));
     });
 
-    app.delete('/api/documents/:id', { preHandler: staffOnly, schema: { tags: ['documents'], summary: 'Delete a draft', params: idParams } }, async (request, reply) => {
+    app.delete('/api/documents/:id', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Delete a draft', params: idParams } }, async (request, reply) => {
       const actor = requireActor(request);
       await db.transaction().execute((trx) => deleteDraft({ trx, actor, id: request.params.id }));
       return reply.status(204).send();
     });
 
-    app.post('/api/documents/:id/finalize', { preHandler: staffOnly, schema: { tags: ['documents'], summary: 'Finalise: assign the number, freeze, archive the PDF', params: idParams } }, async (request) => {
+    app.post('/api/documents/:id/finalize', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Finalise: assign the number, freeze, archive the PDF', params: idParams } }, async (request) => {
       const actor = requireActor(request);
       return presentDocument(await db.transaction().execute((trx) => finalizeDocument({ trx, actor, id: request.params.id })));
     });
 
-    app.post('/api/documents/:id/cancel', { preHandler: staffOnly, schema: { tags: ['documents'], summary: 'Cancel a final invoice with a credit note', params: idParams } }, async (request) => {
+    app.post('/api/documents/:id/cancel', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Cancel a final invoice with a credit note', params: idParams } }, async (request) => {
       const actor = requireActor(request);
       const result = await db.transaction().execute((trx) => cancelDocument({ trx, actor, id: request.params.id }));
       return { invoice: presentDocument(result.invoice), creditNote: presentDocument(result.creditNote) };

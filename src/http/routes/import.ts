@@ -15,12 +15,12 @@ export const importRoutes =
 
     const schema = (summary: string) => ({ tags: ['import'], summary, querystring: z.strictObject({ dryRun: booleanQuery.default(false) }), body: z.instanceof(Buffer) });
 
-    app.post('/api/import/customers', { preHandler: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import customers from CSV (UTF-8, ";" or ","); all rows or none') }, async (request) => {
+    app.post('/api/import/customers', { preValidation: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import customers from CSV (UTF-8, ";" or ","); all rows or none') }, async (request) => {
       const actor = requireActor(request);
       return db.transaction().execute((trx) => importCustomers({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
     });
 
-    app.post('/api/import/documents', { preHandler: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import documents from CSV, one row per line item; all rows or none') }, async (request) => {
+    app.post('/api/import/documents', { preValidation: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import documents from CSV, one row per line item; all rows or none') }, async (request) => {
       const actor = requireActor(request);
       return db.transaction().execute((trx) => importDocuments({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
     });

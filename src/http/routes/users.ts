@@ -13,13 +13,13 @@ export const userRoutes =
   async (app) => {
     const db = deps.db.kysely;
 
-    app.get('/api/users', { preHandler: adminOnly, schema: { tags: ['users'] } }, async () => {
+    app.get('/api/users', { preValidation: adminOnly, schema: { tags: ['users'] } }, async () => {
       const users = await db.selectFrom('users').selectAll().orderBy('email').execute();
       return { items: users.map(presentUser) };
     });
 
     app.post('/api/users', {
-      preHandler: adminOnly,
+      preValidation: adminOnly,
       schema: { tags: ['users'], body: z.strictObject({ email: z.string().max(254), name: z.string().trim().max(100).default(''), password: z.string().max(500), role, locale: z.enum(['de', 'en']).default('de') }) },
       handler: async (request, reply) => {
         const actor = requireActor(request);
@@ -29,7 +29,7 @@ export const userRoutes =
     });
 
     app.patch('/api/users/:id', {
-      preHandler: adminOnly,
+      preValidation: adminOnly,
       schema: { tags: ['users'], params: idParams, body: z.strictObject({ name: z.string().trim().min(1).max(100).optional(), role: role.optional(), locale: z.enum(['de', 'en']).optional(), password: z.string().max(500).optional(), disabled: z.boolean().optional() }) },
       handler: async (request) => {
         const actor = requireActor(request);
@@ -37,7 +37,7 @@ export const userRoutes =
       },
     });
 
-    app.get('/api/tokens', { preHandler: adminOnly, schema: { tags: ['tokens'] } }, async () => {
+    app.get('/api/tokens', { preValidation: adminOnly, schema: { tags: ['tokens'] } }, async () => {
       const tokens = await db.selectFrom('api_tokens').select(['id', 'name', 'token_prefix', 'role', 'created_at', 'last_used_at', 'revoked_at']).orderBy('id', 'desc').execute();
       return {
         items: tokens.map((t) => ({ id: t.id, name: t.name, prefix: t.token_prefix, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at })),
@@ -45,7 +45,7 @@ export const userRoutes =
     });
 
     app.post('/api/tokens', {
-      preHandler: adminOnly,
+      preValidation: adminOnly,
       schema: { tags: ['tokens'], summary: 'Create an API token; the token is shown only in this response', body: z.strictObject({ name: z.string().trim().min(1).max(100), role: role.default('staff') }) },
       handler: async (request, reply) => {
         const actor = requireActor(request);
@@ -54,7 +54,7 @@ export const userRoutes =
       },
     });
 
-    app.delete('/api/tokens/:id', { preHandler: adminOnly, schema: { tags: ['tokens'], params: idParams } }, async (request, reply) => {
+    app.delete('/api/tokens/:id', { preValidation: adminOnly, schema: { tags: ['tokens'], params: idParams } }, async (request, reply) => {
       const actor = requireActor(request);
       await db.transaction().execute((trx) => revokeApiToken({ trx, actor, id: request.params.id }));
       return reply.status(204).send();
