@@ -79,6 +79,21 @@ program
   });
 
 program
+  .command('backup')
+  .description('SQLite: write a consistent copy of the database to FILE while Faktura keeps running')
+  .argument('<file>')
+  .action(async (file: string) => {
+    const { db } = openFromEnv();
+    try {
+      if (!db.backup) throw new ConfigError('backup is for the embedded SQLite database; for PostgreSQL use pg_dump (see README)');
+      await db.backup(file);
+      console.log(`backup written to ${file}`);
+    } finally {
+      await db.close();
+    }
+  });
+
+program
   .command('demo')
   .description('create a German demo data set (~200 customers, ~600 documents) and print the demo login')
   .option('--customers <n>', 'number of customers', '200')

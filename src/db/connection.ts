@@ -11,6 +11,8 @@ export interface Db {
   /** PostgreSQL schema the tables live in (search_path); undefined on SQLite */
   schema: string | undefined;
   close(): Promise<void>;
+  /** SQLite only: a consistent online copy of the database file, taken while the app keeps running. */
+  backup?: (file: string) => Promise<void>;
 }
 
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string; poolSize?: number };
@@ -26,7 +28,15 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { kysely, dialect: 'sqlite', schema: undefined, close: () => kysely.destroy() };
+    return {
+      kysely,
+      dialect: 'sqlite',
+      schema: undefined,
+      close: () => kysely.destroy(),
+      backup: async (file) => {
+        await sqlite.backup(file);
+      },
+    };
   }
   const schema = target.schema ?? new URL(target.url).searchParams.get('options')?.match(/search_path=(\w+)/)?.[1] ?? 'public';
   const pool = new pg.Pool({
