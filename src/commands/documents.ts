@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Company } from '../domain/company.ts';
 import {
   addDays,
@@ -339,29 +339,42 @@ export interface DocumentFilter {
 export const DOCUMENT_SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt'] as const;
 export type DocumentSort = (typeof DOCUMENT_SORTS)[number];
 
-export function documentsQuery(db: Executor) {
-  return db.selectFrom('documents as d').innerJoin('customers as c', 'c.id', 'd.customer_id');
+/**
+ * The filter as one SQL condition over `documents as d`. It needs no join: the free text looks
+ * up matching customers in a subquery, so counting 100,000 documents does not join customers.
+ * Values are bound parameters; column names are fixed.
+ */
+export function documentFilterCondition(filter: DocumentFilter): RawBuilder<SqlBool> | undefined {
+  const conditions: RawBuilder<unknown>[] = [];
+  const inList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`));
+  if (filter.type?.length) conditions.push(sql`d.type in (${inList(filter.type)})`);
+  if (filter.status?.length) conditions.push(sql`d.status in (${inList(filter.status)})`);
+  if (filter.dateFrom) conditions.push(sql`d.issue_date >= ${filter.dateFrom}`);
+  if (filter.dateTo) conditions.push(sql`d.issue_date <= ${filter.dateTo}`);
+  if (filter.customerId !== undefined) conditions.push(sql`d.customer_id = ${filter.customerId}`);
+  if (filter.sent !== undefined) conditions.push(filter.sent ? sql`d.last_sent_at is not null` : sql`d.last_sent_at is null`);
+  if (filter.amountMinCents !== undefined) conditions.push(sql`d.gross_cents >= ${filter.amountMinCents}`);
+  if (filter.amountMaxCents !== undefined) conditions.push(sql`d.gross_cents <= ${filter.amountMaxCents}`);
+  for (const word of (filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
+    conditions.push(
+      sql`(d.customer_id in (select id from customers where ${likeContains('search_text', word)}) or ${likeContains(sql`lower(coalesce(d.number, ''))`, word)})`,
+    );
+  }
+  return conditions.length > 0 ? sql<SqlBool>`(${sql.join(conditions, sql` and `)})` : undefined;
 }
 
-type DocQuery = ReturnType<typeof documentsQuery>;
+/** Documents (as `d`) joined with their customers (as `c`), filtered. */
+export function filteredDocuments(db: Executor, filter: DocumentFilter) {
+  const condition = documentFilterCondition(filter);
+  const query = db.selectFrom('documents as d').innerJoin('customers as c', 'c.id', 'd.customer_id');
+  return condition ? query.where(condition) : query;
+}
 
-/** Applies a document filter to a query over `documents as d` joined with `customers as c`. */
-export function applyDocumentFilter(query: DocQuery, filter: DocumentFilter): DocQuery {
-  let q = query;
-  if (filter.type?.length) q = q.where('d.type', 'in', filter.type);
-  if (filter.status?.length) q = q.where('d.status', 'in', filter.status);
-  if (filter.dateFrom) q = q.where('d.issue_date', '>=', filter.dateFrom);
-  if (filter.dateTo) q = q.where('d.issue_date', '<=', filter.dateTo);
-  if (filter.customerId !== undefined) q = q.where('d.customer_id', '=', filter.customerId);
-  if (filter.sent !== undefined) q = filter.sent ? q.where('d.last_sent_at', 'is not', null) : q.where('d.last_sent_at', 'is', null);
-  if (filter.amountMinCents !== undefined) q = q.where('d.gross_cents', '>=', filter.amountMinCents);
-  if (filter.amountMaxCents !== undefined) q = q.where('d.gross_cents', '<=', filter.amountMaxCents);
-  if (filter.q) {
-    for (const word of filter.q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
-      q = q.where((eb) => eb.or([likeContains('c.search_text', word), likeContains(sql`lower(coalesce(d.number, ''))`, word)]));
-    }
-  }
-  return q;
+export async function countDocuments(db: Executor, filter: DocumentFilter): Promise<number> {
+  const condition = documentFilterCondition(filter);
+  const query = db.selectFrom('documents as d').select((eb) => eb.fn.countAll<number>().as('total'));
+  const row = await (condition ? query.where(condition) : query).executeTakeFirstOrThrow();
+  return Number(row.total);
 }
 
 export interface DocumentListItem {
@@ -387,7 +400,7 @@ export async function listDocuments(
   filter: DocumentFilter,
   paging: { page: number; pageSize: number; sort: DocumentSort; order: 'asc' | 'desc' },
 ): Promise<{ items: DocumentListItem[]; total: number }> {
-  const base = applyDocumentFilter(documentsQuery(db), filter);
+  const base = filteredDocuments(db, filter);
   const sortColumn = {
     issueDate: 'd.issue_date',
     number: 'd.number',
@@ -422,10 +435,10 @@ export async function listDocuments(
       .limit(paging.pageSize)
       .offset((paging.page - 1) * paging.pageSize)
       .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    countDocuments(db, filter),
   ]);
   return {
-    total: Number(count.total),
+    total: count,
     items: rows.map((r) => ({
       id: r.id,
       type: r.type,
