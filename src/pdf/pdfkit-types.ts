@@ -1,0 +1,23 @@
+import type { Font } from 'fontkit';
+
+/**
+ * Additions to @types/pdfkit for what pdfkit 0.20 supports at run time but the types lack:
+ * - `relationship` on attachments: PDF/A-3 (ISO 19005-3, 6.8) requires /AFRelationship on every
+ *   embedded file; Factur-X / ZUGFeRD prescribes `Alternative` for the invoice XML in Germany.
+ * - an already-parsed fontkit font as font source (PDFFontFactory.open accepts any object with
+ *   `layout`), so fonts are parsed once per process instead of once per document.
+ */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- @types/pdfkit declares a global namespace; only a namespace can extend it
+  namespace PDFKit.Mixins {
+    interface PDFAttachmentOptions {
+      relationship?: 'Alternative' | 'Data' | 'Source' | 'Supplement' | 'Unspecified';
+    }
+    interface PDFFont {
+      font(src: Font, size?: number): this;
+      registerFont(name: string, src: Font): this;
+    }
+  }
+}
+
+export {};

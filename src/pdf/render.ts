@@ -1,0 +1,535 @@
+import PDFDocument from 'pdfkit';
+import type { DocumentLine } from '../domain/document.ts';
+import type { DocumentCustomer, RenderableDocument } from '../domain/issued-document.ts';
+import { formatIban } from '../domain/company.ts';
+import { FACTURX_CONFORMANCE_LEVEL, FACTURX_FILENAME, buildFacturX } from './facturx.ts';
+import { FONT_BOLD, FONT_REGULAR, registerFonts } from './fonts.ts';
+import { countryName, date, money, percent, quantity } from './format.ts';
+import { labelsFor, type Labels } from './labels.ts';
+import './pdfkit-types.ts';
+
+/**
+ * Renders a document as an A4 letter after DIN 5008 form B, so the same PDF is sent by e-mail and
+ * printed into a window envelope (DL / C6/5). All measures are in millimetres from the top left.
+ *
+ * Pure: the output depends only on the input. The PDF's creation date is the issue date (not
+ * "now"), so rendering the same document twice gives the same bytes — useful, although the
+ * archive never relies on it (GoBD: the archived bytes are the document as issued).
+ */
+
+const MM = 72 / 25.4;
+const mm = (v: number): number => v * MM;
+
+const PAGE_WIDTH = 210;
+const LEFT = 25;
+const RIGHT = 190;
+const WIDTH = RIGHT - LEFT;
+/** Everything below belongs to the page footer (page number, §14 UStG legal data). */
+const CONTENT_BOTTOM = 262;
+const FOLLOW_PAGE_TOP = 22;
+
+const COLOR_TEXT = '#1a1a1a';
+const COLOR_MUTED = '#555555';
+const COLOR_RULE = '#b4b4b4';
+const COLOR_HEADER_BG = '#ececec';
+
+/** Table columns: x from the left edge and width, in mm; numbers are right-aligned. */
+const COLS = {
+  pos: { x: LEFT, w: 9 },
+  description: { x: LEFT + 9, w: 66 },
+  quantity: { x: LEFT + 75, w: 15 },
+  unit: { x: LEFT + 90, w: 15 },
+  unitPrice: { x: LEFT + 105, w: 23 },
+  vat: { x: LEFT + 128, w: 12 },
+  amount: { x: LEFT + 140, w: 25 },
+} as const;
+const CELL_PAD = 1.2;
+const TABLE_FONT = 8.5;
+const SUB_FONT = 7.5;
+
+export interface RenderOptions {
+  /** Override the company setting (e.g. to render a plain copy). Default: company.embedEInvoice. */
+  embedEInvoice?: boolean;
+}
+
+/** Whether a document gets the Factur-X XML: issued invoices and credit notes, never quotes or drafts. */
+export function carriesEInvoice(doc: RenderableDocument, options: RenderOptions = {}): boolean {
+  return (options.embedEInvoice ?? doc.company.embedEInvoice) && doc.status !== 'draft' && doc.number !== null && doc.type !== 'quote';
+}
+
+export function renderDocumentPdf(doc: RenderableDocument, options: RenderOptions = {}): Promise<Buffer> {
+  const eInvoice = carriesEInvoice(doc, options);
+  // Every issued document is archived, so every issued document is PDF/A-3b (ISO 19005-3):
+  // self-contained (fonts embedded, colour profile) and readable in ten years (GoBD retention).
+  const archival = doc.status !== 'draft';
+  const l = labelsFor(doc.language);
+  const title = doc.number ? `${l.title[doc.type]} ${doc.number}` : l.title[doc.type];
+  const issued = new Date(`${doc.issueDate}T00:00:00Z`);
+  const pdf = new PDFDocument({
+    size: 'A4',
+    margin: 0,
+    autoFirstPage: false,
+    bufferPages: true,
+    // '' skips pdfkit's default Helvetica: a standard font is never embedded, which PDF/A forbids,
+    // and loading its metrics for every document is wasted time.
+    font: '',
+    pdfVersion: '1.7',
+    lang: doc.language === 'de' ? 'de-DE' : 'en-GB',
+    displayTitle: true,
+    ...(archival ? { subset: 'PDF/A-3b' as const } : {}),
+    // Fixed dates make the output a function of the input (no "now" inside the PDF).
+    info: { Title: xmpSafe(title), Creator: 'Faktura', Producer: 'Faktura (pdfkit)', CreationDate: issued },
+  });
+  registerFonts(pdf);
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
+    pdf.on('end', () => resolve(Buffer.concat(chunks)));
+    pdf.on('error', reject);
+  });
+
+  const layout = new Layout(pdf, doc, l, title);
+  layout.render();
+
+  if (eInvoice) {
+    const xml = Buffer.from(buildFacturX(doc), 'utf8');
+    pdf.file(xml, {
+      name: FACTURX_FILENAME,
+      type: 'text/xml',
+      description: 'Factur-X / ZUGFeRD e-invoice (EN 16931)',
+      // Alternative: the XML is an equivalent rendition of this invoice (Factur-X 1.0, §6.2.2; for Germany).
+      relationship: 'Alternative',
+      creationDate: issued,
+      modifiedDate: issued,
+    });
+    pdf.appendXML(facturXXmp());
+  }
+  pdf.end();
+  return done;
+}
+
+/** pdfkit copies the title into the XMP packet without escaping; keep it XML-safe. */
+function xmpSafe(s: string): string {
+  return s.replace(/[<>&"]/g, ' ');
+}
+
+/**
+ * XMP for Factur-X: the fx: properties that tell a reader which XML is embedded and in which
+ * profile, plus the PDF/A extension schema that declares them (ISO 19005-3, 6.6.2.3: custom XMP
+ * properties must be described, else the file is not PDF/A). Mirrors the official
+ * Factur-X_extension_schema.xmp.
+ */
+function facturXXmp(): string {
+  // Factur-X 1.0 knows only INVOICE as document type; a credit note is told apart by TypeCode 381 in the XML.
+  const documentType = 'INVOICE';
+  const ns = 'urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#';
+  const prop = (name: string, description: string): string =>
+    `<rdf:li rdf:parseType="Resource"><pdfaProperty:name>${name}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>${description}</pdfaProperty:description></rdf:li>`;
+  return `
+<rdf:Description rdf:about="" xmlns:fx="${ns}">
+  <fx:DocumentType>${documentType}</fx:DocumentType>
+  <fx:DocumentFileName>${FACTURX_FILENAME}</fx:DocumentFileName>
+  <fx:Version>1.0</fx:Version>
+  <fx:ConformanceLevel>${FACTURX_CONFORMANCE_LEVEL}</fx:ConformanceLevel>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+  <pdfaExtension:schemas>
+    <rdf:Bag>
+      <rdf:li rdf:parseType="Resource">
+        <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+        <pdfaSchema:namespaceURI>${ns}</pdfaSchema:namespaceURI>
+        <pdfaSchema:prefix>fx</pdfaSchema:prefix>
+        <pdfaSchema:property>
+          <rdf:Seq>
+            ${prop('DocumentFileName', 'name of the embedded XML invoice file')}
+            ${prop('DocumentType', 'INVOICE')}
+            ${prop('Version', 'The actual version of the Factur-X XML schema')}
+            ${prop('ConformanceLevel', 'The conformance level of the embedded Factur-X data')}
+          </rdf:Seq>
+        </pdfaSchema:property>
+      </rdf:li>
+    </rdf:Bag>
+  </pdfaExtension:schemas>
+</rdf:Description>`;
+}
+
+function customerName(c: DocumentCustomer): string {
+  return [c.firstName, c.lastName].filter(Boolean).join(' ');
+}
+
+/** The address as it appears in the window (DIN 5008: recipient lines, country last in capitals). */
+function addressLines(c: DocumentCustomer, doc: RenderableDocument): string[] {
+  const person = [c.salutation, customerName(c)].filter(Boolean).join(' ');
+  const lines: string[] = [];
+  if (c.companyName) lines.push(c.companyName);
+  if (person) lines.push(person);
+  if (lines.length === 0) lines.push(c.number);
+  if (c.street) lines.push(c.street);
+  const city = [c.postcode, c.city].filter(Boolean).join(' ');
+  if (city) lines.push(city);
+  if (c.country && c.country !== doc.company.country) lines.push(countryName(c.country, doc.language).toUpperCase());
+  return lines;
+}
+
+class Layout {
+  private y = 0;
+  private pageCount = 0;
+
+  constructor(
+    private readonly pdf: PDFKit.PDFDocument,
+    private readonly doc: RenderableDocument,
+    private readonly l: Labels,
+    private readonly title: string,
+  ) {}
+
+  render(): void {
+    this.firstPage();
+    this.table();
+    this.totals();
+    this.closing();
+    this.decoratePages();
+  }
+
+  // ---------- primitives (mm in, points out) ----------
+
+  private font(bold: boolean, size: number, color = COLOR_TEXT): void {
+    this.pdf.font(bold ? FONT_BOLD : FONT_REGULAR).fontSize(size).fillColor(color);
+  }
+
+  private text(s: string, x: number, y: number, width?: number): void {
+    this.pdf.text(s, mm(x), mm(y), width === undefined ? { lineBreak: false } : { width: mm(width), lineGap: 0.5 });
+  }
+
+  private right(s: string, xRight: number, y: number): void {
+    const w = this.pdf.widthOfString(s);
+    this.pdf.text(s, mm(xRight) - w, mm(y), { lineBreak: false });
+  }
+
+  /** Height in mm of wrapped text in the current font. */
+  private height(s: string, width: number): number {
+    return this.pdf.heightOfString(s, { width: mm(width), lineGap: 0.5 }) / MM;
+  }
+
+  private rule(y: number, x1 = LEFT, x2 = RIGHT, color = COLOR_RULE, width = 0.5): void {
+    this.pdf.moveTo(mm(x1), mm(y)).lineTo(mm(x2), mm(y)).lineWidth(width).strokeColor(color).stroke();
+  }
+
+  private addPage(): void {
+    this.pdf.addPage({ size: 'A4', margin: 0 });
+    this.pageCount += 1;
+  }
+
+  /** Starts a follow-up page when `needed` mm do not fit any more. Returns true if it did. */
+  private ensure(needed: number): boolean {
+    if (this.y + needed <= CONTENT_BOTTOM) return false;
+    this.addPage();
+    this.font(true, 9);
+    this.text(this.title, LEFT, 12);
+    this.font(false, 8, COLOR_MUTED);
+    const customerLine = `${this.l.customerNumber} ${this.doc.customer.number} · ${this.l.continued}`;
+    this.right(customerLine, RIGHT, 12.4);
+    this.rule(17);
+    this.y = FOLLOW_PAGE_TOP;
+    return true;
+  }
+
+  // ---------- page 1: letterhead, address window, information block, title ----------
+
+  private firstPage(): void {
+    const { doc, l } = this;
+    const company = doc.company;
+    this.addPage();
+
+    // Letterhead (form B: 45 mm). Logo right, name left.
+    if (company.logo) {
+      this.pdf.image(Buffer.from(company.logo.bytes), mm(RIGHT - 60), mm(12), { fit: [mm(60), mm(24)], align: 'right' });
+    }
+    this.font(true, 15);
+    this.text(company.name, LEFT, 15);
+    this.font(false, 8.5, COLOR_MUTED);
+    this.text([company.street, `${company.postcode} ${company.city}`].join(' · '), LEFT, 22.5);
+
+    // Fold marks at 105 and 210 mm and the hole mark at 148.5 mm (DIN 5008 form B).
+    for (const [y, len] of [[105, 5], [148.5, 7], [210, 5]] as const) this.rule(y, 4, 4 + len, COLOR_MUTED, 0.4);
+
+    // Address field 20–105 mm × 45–90 mm; the sender line sits at the bottom of its
+    // "Zusatz- und Vermerkzone" so that it shows in the window as the return address.
+    const sender = [company.name, company.street, `${company.postcode} ${company.city}`].join(' · ');
+    this.font(false, 6.5, COLOR_MUTED);
+    this.text(sender, LEFT, 58.2);
+    const senderWidth = Math.min(this.pdf.widthOfString(sender) / MM, 80);
+    this.rule(61.2, LEFT, LEFT + senderWidth, COLOR_MUTED, 0.3);
+    this.font(false, 10);
+    let ay = 64;
+    for (const line of addressLines(doc.customer, doc).slice(0, 6)) {
+      this.text(line, LEFT, ay);
+      ay += 4.3;
+    }
+
+    // Information block (form B: from 125 mm, starting at 50 mm).
+    const infoX = 125;
+    const rows: Array<[string, string]> = [[l.customerNumber, doc.customer.number]];
+    if (doc.number) rows.push([l.numberLabel[doc.type], doc.number]);
+    rows.push([l.dateLabel[doc.type], date(doc.issueDate, doc.language)]);
+    if (doc.type !== 'quote') rows.push([l.serviceDate, date(doc.serviceDate ?? doc.issueDate, doc.language)]);
+    if (doc.dueDate && doc.type === 'invoice') rows.push([l.dueDate, date(doc.dueDate, doc.language)]);
+    if (doc.dueDate && doc.type === 'quote') rows.push([l.validUntil, date(doc.dueDate, doc.language)]);
+    if (doc.customer.vatId) rows.push([l.customerVatId, doc.customer.vatId]);
+    let iy = 50;
+    for (const [label, value] of rows) {
+      this.font(false, 8.5, COLOR_MUTED);
+      this.text(label, infoX, iy);
+      this.font(false, 8.5);
+      this.right(value, RIGHT, iy);
+      iy += 4.4;
+    }
+    const contact: Array<[string, string | null]> = [
+      [l.phone, company.phone],
+      [l.email, company.email],
+    ];
+    iy += 2;
+    for (const [label, value] of contact) {
+      if (!value) continue;
+      this.font(false, 8, COLOR_MUTED);
+      this.text(label, infoX, iy);
+      this.right(value, RIGHT, iy);
+      iy += 4;
+    }
+
+    // Title ("Betreff") below the address field.
+    this.y = Math.max(103.4, iy + 4);
+    this.font(true, 14);
+    this.text(this.title, LEFT, this.y);
+    this.y += 8;
+    if (doc.cancels) {
+      this.font(false, 10);
+      this.text(l.cancels(doc.cancels.number, date(doc.cancels.issueDate, doc.language)), LEFT, this.y);
+      this.y += 6;
+    }
+    if (doc.introText) {
+      this.font(false, 10);
+      const h = this.height(doc.introText, WIDTH);
+      this.ensure(h);
+      this.text(doc.introText, LEFT, this.y, WIDTH);
+      this.y += h + 4;
+    } else {
+      this.y += 2;
+    }
+  }
+
+  // ---------- lines table ----------
+
+  private tableHeader(): void {
+    const { col } = this.l;
+    const h = 6;
+    this.pdf.rect(mm(LEFT), mm(this.y), mm(WIDTH), mm(h)).fill(COLOR_HEADER_BG);
+    this.font(true, 8);
+    const ty = this.y + 1.6;
+    this.text(col.pos, COLS.pos.x + CELL_PAD, ty);
+    this.text(col.description, COLS.description.x + CELL_PAD, ty);
+    this.right(col.quantity, COLS.quantity.x + COLS.quantity.w - CELL_PAD, ty);
+    this.text(col.unit, COLS.unit.x + CELL_PAD + 1, ty);
+    this.right(col.unitPrice, COLS.unitPrice.x + COLS.unitPrice.w - CELL_PAD, ty);
+    this.right(col.vat, COLS.vat.x + COLS.vat.w - CELL_PAD, ty);
+    this.right(col.amount, COLS.amount.x + COLS.amount.w - CELL_PAD, ty);
+    this.y += h + 1;
+  }
+
+  /** Text printed under a line's description: discount and, for 0 %, the exemption reason (§14 Abs. 4 Nr. 8 UStG). */
+  private lineNotes(line: DocumentLine): string[] {
+    const notes: string[] = [];
+    if (line.discountBasisPoints > 0) notes.push(this.l.discount(percent(line.discountBasisPoints / 100, this.doc.language)));
+    if (line.vatRate === 0 && line.exemptionReason) notes.push(line.exemptionReason);
+    return notes;
+  }
+
+  private table(): void {
+    const { doc } = this;
+    const lang = doc.language;
+    const descWidth = COLS.description.w - 2 * CELL_PAD;
+    this.ensure(20);
+    this.tableHeader();
+    doc.lines.forEach((line, index) => {
+      this.font(false, TABLE_FONT);
+      const descHeight = this.height(line.description, descWidth);
+      const notes = this.lineNotes(line);
+      this.font(false, SUB_FONT);
+      const notesHeight = notes.reduce((sum, n) => sum + this.height(n, descWidth), 0);
+      const rowHeight = descHeight + notesHeight + 2.4;
+      // A line is never split across pages; a new page repeats the table header.
+      if (this.ensure(rowHeight)) this.tableHeader();
+      const ty = this.y + 1;
+      this.font(false, TABLE_FONT);
+      this.text(String(index + 1), COLS.pos.x + CELL_PAD, ty);
+      this.text(line.description, COLS.description.x + CELL_PAD, ty, descWidth);
+      this.right(quantity(line.quantityMilli, lang), COLS.quantity.x + COLS.quantity.w - CELL_PAD, ty);
+      this.text(line.unit, COLS.unit.x + CELL_PAD + 1, ty);
+      this.right(money(line.unitPriceCents, lang), COLS.unitPrice.x + COLS.unitPrice.w - CELL_PAD, ty);
+      this.right(percent(line.vatRate, lang), COLS.vat.x + COLS.vat.w - CELL_PAD, ty);
+      this.right(money(line.netCents, lang), COLS.amount.x + COLS.amount.w - CELL_PAD, ty);
+      let ny = ty + descHeight;
+      this.font(false, SUB_FONT, COLOR_MUTED);
+      for (const note of notes) {
+        this.text(note, COLS.description.x + CELL_PAD, ny, descWidth);
+        ny += this.height(note, descWidth);
+      }
+      this.y += rowHeight;
+      this.rule(this.y - 0.4, LEFT, RIGHT, '#dddddd', 0.4);
+    });
+  }
+
+  // ---------- totals: per VAT rate (§14 Abs. 4 Nr. 8 UStG), then the total ----------
+
+  private totals(): void {
+    const { doc, l } = this;
+    const lang = doc.language;
+    const rows: Array<{ label: string; value: string; bold?: boolean; rule?: boolean }> = [];
+    const severalRates = doc.vat.length > 1;
+    if (severalRates) {
+      for (const v of doc.vat) {
+        rows.push({ label: v.vatRate === 0 ? l.exemptNet : l.netByRate(percent(v.vatRate, lang)), value: money(v.netCents, lang) });
+      }
+    }
+    rows.push({ label: l.totalNet, value: money(doc.netCents, lang), rule: severalRates });
+    for (const v of doc.vat) {
+      if (v.vatRate === 0) continue;
+      rows.push({ label: l.vatByRate(percent(v.vatRate, lang), money(v.netCents, lang)), value: money(v.vatCents, lang) });
+    }
+    if (!severalRates && doc.vat[0]?.vatRate === 0) rows.push({ label: `${l.col.vat} ${percent(0, lang)}`, value: money(0, lang) });
+    rows.push({ label: l.totalGross[doc.type], value: money(doc.grossCents, lang), bold: true, rule: true });
+    const exemptions = doc.vat.filter((v) => v.vatRate === 0 && v.exemptionReason).map((v) => `${l.exemption}: ${v.exemptionReason ?? ''}`);
+
+    this.font(false, 7.5);
+    const exemptionHeight = exemptions.reduce((sum, e) => sum + this.height(e, WIDTH) + 1, 0);
+    const height = rows.length * 5 + 6 + exemptionHeight;
+    this.ensure(height);
+    this.y += 3;
+    const labelX = RIGHT - 100;
+    for (const row of rows) {
+      if (row.rule) {
+        this.rule(this.y - 0.8, labelX, RIGHT, row.bold ? COLOR_TEXT : COLOR_RULE, row.bold ? 0.8 : 0.5);
+        this.y += 0.6;
+      }
+      this.font(row.bold === true, row.bold ? 10.5 : 9);
+      this.text(row.label, labelX, this.y);
+      this.right(row.value, RIGHT - CELL_PAD, this.y);
+      this.y += row.bold ? 6 : 5;
+    }
+    this.y += 1;
+    this.font(false, 7.5, COLOR_MUTED);
+    for (const e of exemptions) {
+      this.text(e, LEFT, this.y, WIDTH);
+      this.y += this.height(e, WIDTH) + 1;
+    }
+  }
+
+  // ---------- payment terms, bank details, closing text ----------
+
+  private paragraph(s: string, size = 9.5, color = COLOR_TEXT): void {
+    this.font(false, size, color);
+    const h = this.height(s, WIDTH);
+    this.ensure(h);
+    this.text(s, LEFT, this.y, WIDTH);
+    this.y += h + 2.5;
+  }
+
+  private closing(): void {
+    const { doc, l } = this;
+    const lang = doc.language;
+    const company = doc.company;
+    this.y += 4;
+    if (doc.type === 'invoice' && doc.number) {
+      const amount = money(doc.grossCents, lang);
+      this.paragraph(
+        doc.dueDate && doc.paymentTermsDays > 0 ? l.payment(amount, date(doc.dueDate, lang), doc.paymentTermsDays, doc.number) : l.paymentImmediate(amount, doc.number),
+      );
+      if (company.iban) {
+        const bank = [company.bankName, `${l.iban} ${formatIban(company.iban)}`, company.bic ? `${l.bic} ${company.bic}` : null].filter(Boolean).join(' · ');
+        this.paragraph(`${l.bankDetails}: ${bank}`);
+      }
+    }
+    if (doc.type === 'creditNote') this.paragraph(l.refund(money(Math.abs(doc.grossCents), lang)));
+    // §14 Abs. 4 Nr. 6 UStG: the date of supply must be stated; it may be the invoice date if said so.
+    if (doc.type !== 'quote' && !doc.serviceDate) this.paragraph(l.serviceDateIsIssueDate, 8.5, COLOR_MUTED);
+    if (doc.closingText) this.paragraph(doc.closingText);
+  }
+
+  // ---------- on every page: footer with the legal data, page numbers, draft watermark ----------
+
+  private footerColumns(): string[][] {
+    const { doc, l } = this;
+    const c = doc.company;
+    const col1 = [c.name, c.street, `${c.postcode} ${c.city}`];
+    if (c.country !== 'DE') col1.push(countryName(c.country, doc.language));
+    const col2 = [c.phone ? `${l.phone} ${c.phone}` : null, c.email, c.website].filter((s): s is string => Boolean(s));
+    // §14 Abs. 4 Nr. 2 UStG: tax number or VAT id; §35a GmbHG / §37a HGB: managing director, register.
+    const col3 = [
+      c.vatId ? `${l.vatId} ${c.vatId}` : null,
+      c.taxNumber ? `${l.taxNumber} ${c.taxNumber}` : null,
+      c.managingDirector ? `${l.managingDirector}: ${c.managingDirector}` : null,
+      c.registerCourt || c.registerNumber ? [c.registerCourt, c.registerNumber].filter(Boolean).join(' ') : null,
+    ].filter((s): s is string => Boolean(s));
+    const col4 = [c.bankName, c.iban ? `${l.iban} ${formatIban(c.iban)}` : null, c.bic ? `${l.bic} ${c.bic}` : null].filter((s): s is string => Boolean(s));
+    return [col1, col2, col3, col4];
+  }
+
+  /**
+   * Column widths follow their content: the longest line of each column (the first line is bold),
+   * the rest of the text width is spread as gaps; if the legal data is long, the type shrinks
+   * rather than letting columns overlap.
+   */
+  private footerLayout(columns: string[][]): { size: number; xs: number[] } {
+    let size = 6.8;
+    for (;;) {
+      const widths = columns.map((lines, ci) =>
+        lines.reduce((max, line, li) => {
+          this.pdf.font(ci === 0 && li === 0 ? FONT_BOLD : FONT_REGULAR).fontSize(size);
+          return Math.max(max, this.pdf.widthOfString(line) / MM);
+        }, 0),
+      );
+      const used = widths.reduce((a, b) => a + b, 0);
+      const gap = columns.length > 1 ? (WIDTH - used) / (columns.length - 1) : 0;
+      if (gap >= 3 || size <= 5) {
+        const xs: number[] = [];
+        let x = LEFT;
+        for (const w of widths) {
+          xs.push(x);
+          x += w + Math.max(gap, 1);
+        }
+        return { size, xs };
+      }
+      size -= 0.2;
+    }
+  }
+
+  private decoratePages(): void {
+    const { pdf, l } = this;
+    const columns = this.footerColumns().filter((c) => c.length > 0);
+    const { size, xs } = this.footerLayout(columns);
+    const range = pdf.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      pdf.switchToPage(i);
+      this.font(false, 7.5, COLOR_MUTED);
+      this.right(l.page(i - range.start + 1, this.pageCount), RIGHT, 266);
+      this.rule(270.5);
+      columns.forEach((lines, ci) => {
+        lines.forEach((line, li) => {
+          this.font(ci === 0 && li === 0, size, COLOR_MUTED);
+          this.text(line, xs[ci] ?? LEFT, 272.5 + li * 3.1);
+        });
+      });
+      if (this.doc.status === 'draft') this.watermark();
+    }
+  }
+
+  private watermark(): void {
+    const { pdf } = this;
+    pdf.save();
+    pdf.rotate(-50, { origin: [mm(PAGE_WIDTH / 2), mm(148.5)] });
+    pdf.font(FONT_BOLD).fontSize(96).fillColor('#c8102e').fillOpacity(0.12);
+    const text = this.l.draft;
+    const w = pdf.widthOfString(text);
+    pdf.text(text, mm(PAGE_WIDTH / 2) - w / 2, mm(148.5) - 48, { lineBreak: false });
+    pdf.restore();
+  }
+}
