@@ -57,7 +57,7 @@ export function carriesEInvoice(doc: RenderableDocument, options: RenderOptions 
   return (options.embedEInvoice ?? doc.company.embedEInvoice) && doc.status !== 'draft' && doc.number !== null && doc.type !== 'quote';
 }
 
-export function renderDocumentPdf(doc: RenderableDocument, options: RenderOptions = {}): Promise<Buffer> {
+export async function renderDocumentPdf(doc: RenderableDocument, options: RenderOptions = {}): Promise<Buffer> {
   const eInvoice = carriesEInvoice(doc, options);
   // Every issued document is archived, so every issued document is PDF/A-3b (ISO 19005-3):
   // self-contained (fonts embedded, colour profile) and readable in ten years (GoBD retention).
@@ -105,7 +105,7 @@ export function renderDocumentPdf(doc: RenderableDocument, options: RenderOption
     pdf.appendXML(facturXXmp());
   }
   pdf.end();
-  return done;
+  return await done;
 }
 
 /** pdfkit copies the title into the XMP packet without escaping; keep it XML-safe. */
