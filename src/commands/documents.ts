@@ -23,6 +23,8 @@ import { getCompany } from './company.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 import { getCustomer } from './customers.ts';
 import { nextSequenceValue } from './sequences.ts';
+import { databasePdfArchive } from '../pdf/archive.ts';
+import { renderDocumentPdf } from '../pdf/render.ts';
 
 export interface DocumentWithLines extends DocumentRow {
   lines: DocumentLineRow[];
@@ -200,6 +202,8 @@ export async function finalizeDocument(input: { trx: Executor; actor: Actor; id:
   assertFinalizable(current.status, current.lines.length, id);
   await freezeAndNumber(trx, current, input.givenNumber);
   // PDF archive hook
+  // GoBD: the PDF is rendered once, from the frozen snapshots, and archived in this transaction.
+  await databasePdfArchive.store(trx, id, await renderDocumentPdf(await buildRenderable(trx, id)));
   await audit(trx, actor, 'document.finalize', 'document', id);
   return getDocument(trx, id);
 }
@@ -269,6 +273,7 @@ export async function cancelDocument(input: { trx: Executor; actor: Actor; id: n
   const creditDraft = await getDocument(trx, created.id);
   await freezeAndNumber(trx, creditDraft);
   // PDF archive hook (credit note)
+  await databasePdfArchive.store(trx, created.id, await renderDocumentPdf(await buildRenderable(trx, created.id)));
   const cancelled = await trx
     .updateTable('documents')
     .set({ status: 'cancelled', cancelled_by_document_id: created.id, updated_at: now })

@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind, Db } from './connection.ts';
 import { core } from './migrations/0001_core.ts';
+import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -9,6 +10,7 @@ import { core } from './migrations/0001_core.ts';
 function allMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_core': core(dialect),
+    '0003_pdf_archive': pdfArchive(dialect),
   };
 }
 

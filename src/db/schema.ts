@@ -149,6 +149,20 @@ export interface DocumentLinesTable {
   net_cents: number;
 }
 
+// ---- PDF archive: owned by src/pdf, migration 0003_pdf_archive ----
+
+/** A final document's PDF as issued (GoBD), append-only. */
+export interface DocumentPdfsTable {
+  document_id: number;
+  /** Buffer on both drivers (better-sqlite3 blob, pg bytea) */
+  pdf: Uint8Array;
+  sha256: string;
+  size: number;
+  created_at: string;
+}
+
+// ---- end PDF archive ----
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -159,6 +173,7 @@ export interface Database {
   number_sequences: NumberSequencesTable;
   documents: DocumentsTable;
   document_lines: DocumentLinesTable;
+  document_pdfs: DocumentPdfsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

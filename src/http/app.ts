@@ -15,6 +15,7 @@ import { customerRoutes } from './routes/customers.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/import.ts';
+import { pdfRoutes } from './routes/pdf.ts';
 import { userRoutes } from './routes/users.ts';
 
 export interface BuildAppOptions {
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(companyRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(importRoutes(deps));
+  await app.register(pdfRoutes(deps));
   // further route modules register here
 
   return app;
