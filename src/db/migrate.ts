@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind, Db } from './connection.ts';
 import { core } from './migrations/0001_core.ts';
+import { dispatch } from './migrations/0004_dispatch.ts';
 import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 
 /**
@@ -10,6 +11,7 @@ import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 function allMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_core': core(dialect),
+    '0004_dispatch': dispatch(dialect),
     '0003_pdf_archive': pdfArchive(dialect),
   };
 }

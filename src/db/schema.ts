@@ -163,6 +163,88 @@ export interface DocumentPdfsTable {
 
 // ---- end PDF archive ----
 
+// ---- dispatch (Versandauftrag): owned by src/dispatch, migration 0004_dispatch ----
+
+export interface DispatchesTable {
+  id: Generated<number>;
+  status: 'draft' | 'sending' | 'paused' | 'completed' | 'cancelled';
+  mode: 'perCustomer' | 'perDocument';
+  template_id: number | null;
+  /** the template's subject and body as they were when sending started (JSON), so editing the template later changes nothing in flight */
+  template_snapshot: string | null;
+  /** how the selection was made (JSON: `{ documentIds }` or `{ filter }`), for the history */
+  selection: string;
+  created_by_user_id: number | null;
+  created_by_token_id: number | null;
+  /** idempotency key of the accepted send request; a repeat with the same key gets the same answer */
+  send_key: string | null;
+  send_requested_at: string | null;
+  paused_reason: string | null;
+  paused_message: string | null;
+  consecutive_failures: number;
+  completed_at: string | null;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DispatchRecipientsTable {
+  id: Generated<number>;
+  dispatch_id: number;
+  customer_id: number;
+  removed: Bool;
+  created_at: string;
+}
+
+export interface DispatchDocumentsTable {
+  dispatch_id: number;
+  recipient_id: number;
+  document_id: number;
+  /** removed from the recipient by "remove ineligible" (e.g. a draft); the recipient stays */
+  excluded: Bool;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  dispatch_id: number;
+  recipient_id: number;
+  customer_id: number;
+  state: 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'uncertain' | 'cancelled';
+  /** number of attempts that reached `sending` */
+  attempts: number;
+  next_attempt_at: string;
+  /** worker id holding the lease, and until when (ISO); an expired lease may be taken over */
+  lease_owner: string | null;
+  lease_until: string | null;
+  to_email: string;
+  to_name: string;
+  message_id: string | null;
+  smtp_response: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  last_attempt_at: string | null;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryDocumentsTable {
+  delivery_id: number;
+  document_id: number;
+  dispatch_id: number;
+  /** 1 while the delivery is queued/retrying/sending; a partial unique index allows one active row per document */
+  active: Bool;
+}
+
+export interface DispatchRateBucketsTable {
+  name: string;
+  /** tokens × 1000, integer so compare-and-swap works the same on both databases */
+  tokens_milli: number;
+  updated_ms: number;
+}
+
+// ---- end dispatch ----
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -174,6 +256,12 @@ export interface Database {
   documents: DocumentsTable;
   document_lines: DocumentLinesTable;
   document_pdfs: DocumentPdfsTable;
+  dispatches: DispatchesTable;
+  dispatch_recipients: DispatchRecipientsTable;
+  dispatch_documents: DispatchDocumentsTable;
+  deliveries: DeliveriesTable;
+  delivery_documents: DeliveryDocumentsTable;
+  dispatch_rate_buckets: DispatchRateBucketsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -16,6 +16,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/import.ts';
 import { pdfRoutes } from './routes/pdf.ts';
+import { dispatchRoutes } from './routes/dispatches.ts';
 import { userRoutes } from './routes/users.ts';
 
 export interface BuildAppOptions {
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(userRoutes(deps));
   await app.register(importRoutes(deps));
   await app.register(pdfRoutes(deps));
+  await app.register(dispatchRoutes(deps));
   // further route modules register here
 
   return app;

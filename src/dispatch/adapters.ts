@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/connection.ts';
+import type { ClassifiedFailure, FailureClass } from '../domain/dispatch.ts';
+import { isAppError } from '../domain/errors.ts';
+import { composeMessage, messageIdDomain } from '../mail/compose.ts';
+import { loadMailSettingsRow, settingsFromRow, type MailSettings } from '../mail/settings.ts';
+import { classifySmtpError, type SmtpFailureClass } from '../mail/smtp-errors.ts';
+import { buildTemplateContext } from '../mail/templates/context.ts';
+import { renderNotification } from '../mail/templates/engine.ts';
+import { createMailTransport, DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../mail/transport.ts';
+import { databasePdfArchive } from '../pdf/archive.ts';
+import { mergePdfs } from '../pdf/merge.ts';
+import type { DispatchPorts, Mailer, OutgoingMessage } from './ports.ts';
+
+/**
+ * The production wiring of the dispatch engine: SMTP settings, transport, composition and
+ * error classification from the mail module; archived PDFs and merging from the PDF module.
+ */
+
+export interface DispatchPortOptions {
+  /** the installation secret that decrypts the stored SMTP password */
+  secret: string;
+  /** attempts per delivery before a temporary failure becomes `failed` */
+  maxAttempts?: number;
+  timeouts?: SmtpTimeouts;
+}
+
+const CLASS_MAP: Record<SmtpFailureClass, FailureClass> = {
+  temporary: 'temporary',
+  permanent: 'permanent',
+  auth: 'auth',
+  connection: 'connection',
+  timeout: 'connection',
+  // A certificate or DNS problem is a configuration problem: retrying the same recipient later
+  // can work once an admin fixes it, so it is not the recipient's permanent failure.
+  tls: 'connection',
+  dns: 'connection',
+};
+
+/** Maps whatever sending threw to what the engine does with the delivery. */
+export function classifyForDispatch(error: unknown): ClassifiedFailure {
+  if (isAppError(error)) {
+    // Our own checks before the SMTP conversation (message too large, invalid recipient): no
+    // later attempt would change the outcome.
+    return { class: error.retryable ? 'temporary' : 'permanent', code: error.code, reply: error.message };
+  }
+  const c = classifySmtpError(error);
+  const cls = CLASS_MAP[c.class];
+  const message = error instanceof Error ? error.message : String(error);
+  const code = cls === 'auth' ? 'smtp.authFailed' : cls === 'permanent' ? 'smtp.rejected' : cls === 'temporary' ? 'smtp.deferred' : `smtp.${c.class}`;
+  return { class: cls, code, reply: (c.reply ?? message).slice(0, 1000) };
+}
+
+export function mailerFromSettings(settings: MailSettings, version: string, options: { maxAttempts?: number; timeouts?: SmtpTimeouts } = {}): Mailer {
+  const transport = createMailTransport(settings, options.timeouts ?? DEFAULT_TIMEOUTS);
+  return {
+    limits: { poolSize: settings.poolSize, perMinute: settings.ratePerMinute, perDay: settings.ratePerDay, maxAttempts: options.maxAttempts ?? 5 },
+    senderName: settings.fromName,
+    messageIdDomain: messageIdDomain(settings.fromEmail),
+    version,
+    async send(message: OutgoingMessage) {
+      const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId });
+      const info = await transport.sendMail(mail);
+      return { messageId: info.messageId || message.messageId, response: String(info.response ?? '') };
+    },
+    classify: classifyForDispatch,
+    close: () => transport.close(),
+  };
+}
+
+export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts {
+  return {
+    async openMailer(db: Db) {
+      const row = await loadMailSettingsRow(db.kysely);
+      if (!row) return undefined;
+      const version = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 16);
+      return mailerFromSettings(settingsFromRow(row, options.secret), version, options);
+    },
+    loadPdf: (db, documentId) => databasePdfArchive.load(db.kysely, documentId),
+    async loadTemplate(db, templateId) {
+      const t = await db.kysely
+        .selectFrom('templates')
+        .select(['id', 'name', 'language', 'subject', 'body'])
+        .where('id', '=', templateId)
+        .where('kind', '=', 'customerNotification')
+        .executeTakeFirst();
+      return t;
+    },
+    async render(template, data) {
+      const context = buildTemplateContext({ ...data, language: template.language });
+      return renderNotification(template, context);
+    },
+    async mergePdfs(pdfs) {
+      return Buffer.from(await mergePdfs(pdfs));
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { Executor } from '../commands/context.ts';
+import type { Db } from '../db/connection.ts';
+import type { DocumentType } from '../domain/document.ts';
+import { attachmentFilename } from '../mail/compose.ts';
+import type { DispatchPorts, OutgoingAttachment, OutgoingMessage, RenderData, TemplateSnapshot } from './ports.ts';
+
+/**
+ * Builds the e-mail of one delivery: the template rendered with that customer's data and that
+ * customer's archived PDFs. Everything is read per delivery, never for the whole dispatch, so a
+ * mistake cannot mix customers and memory stays flat however many recipients there are.
+ */
+
+export interface MessageDocument {
+  id: number;
+  type: DocumentType;
+  number: string | null;
+  language: 'de' | 'en';
+  issueDate: string;
+  dueDate: string | null;
+  grossCents: number;
+}
+
+export type MessageCustomer = RenderData['customer'] & { id: number };
+export type MessageCompany = RenderData['company'];
+
+export async function loadMessageDocuments(db: Executor, documentIds: readonly number[]): Promise<MessageDocument[]> {
+  if (documentIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('documents')
+    .select(['id', 'type', 'number', 'language', 'issue_date', 'due_date', 'gross_cents'])
+    .where('id', 'in', [...documentIds])
+    .orderBy('number')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, type: r.type, number: r.number, language: r.language, issueDate: r.issue_date, dueDate: r.due_date, grossCents: Number(r.gross_cents) }));
+}
+
+export async function loadMessageCustomer(db: Executor, customerId: number): Promise<MessageCustomer | undefined> {
+  const c = await db
+    .selectFrom('customers')
+    .select(['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email'])
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+  return (
+    c && {
+      id: c.id,
+      number: c.number,
+      salutation: c.salutation,
+      firstName: c.first_name,
+      lastName: c.last_name,
+      companyName: c.company_name,
+      street: c.street,
+      postcode: c.postcode,
+      city: c.city,
+      country: c.country,
+      email: c.email,
+    }
+  );
+}
+
+export async function loadMessageCompany(db: Executor): Promise<MessageCompany> {
+  const c = await db
+    .selectFrom('company')
+    .select(['name', 'street', 'postcode', 'city', 'email', 'phone', 'website', 'iban', 'bic', 'bank_name', 'vat_id', 'tax_number', 'email_footer'])
+    .executeTakeFirst();
+  return {
+    name: c?.name ?? '',
+    street: c?.street ?? null,
+    postcode: c?.postcode ?? null,
+    city: c?.city ?? null,
+    email: c?.email ?? null,
+    phone: c?.phone ?? null,
+    website: c?.website ?? null,
+    iban: c?.iban ?? null,
+    bic: c?.bic ?? null,
+    bankName: c?.bank_name ?? null,
+    vatId: c?.vat_id ?? null,
+    taxNumber: c?.tax_number ?? null,
+    emailFooter: c?.email_footer ?? null,
+  };
+}
+
+export class AttachmentMissingError extends Error {
+  constructor(readonly documentId: number) {
+    super(`no archived PDF for document ${documentId}`);
+    this.name = 'AttachmentMissingError';
+  }
+}
+
+export type ArchivedAttachment = OutgoingAttachment & { documentId: number; sha256: string };
+export type ComposedMessage = Omit<OutgoingMessage, 'attachments'> & { attachments: ArchivedAttachment[] };
+
+export async function loadAttachments(db: Db, ports: DispatchPorts, documents: readonly MessageDocument[]): Promise<ArchivedAttachment[]> {
+  const attachments: ArchivedAttachment[] = [];
+  for (const d of documents) {
+    const archived = await ports.loadPdf(db, d.id);
+    if (!archived) throw new AttachmentMissingError(d.id);
+    attachments.push({ filename: attachmentFilename(d), content: archived.pdf, contentType: 'application/pdf', documentId: d.id, sha256: archived.sha256 });
+  }
+  return attachments;
+}
+
+export async function composeDeliveryMessage(input: {
+  db: Db;
+  ports: DispatchPorts;
+  template: TemplateSnapshot;
+  to: { name: string; email: string };
+  customer: MessageCustomer;
+  documents: readonly MessageDocument[];
+  company: MessageCompany;
+  senderName: string;
+  messageId: string;
+}): Promise<ComposedMessage> {
+  const rendered = await input.ports.render(input.template, { customer: input.customer, documents: input.documents, company: input.company, senderName: input.senderName });
+  const attachments = await loadAttachments(input.db, input.ports, input.documents);
+  return { to: input.to, subject: rendered.subject, text: rendered.text, html: rendered.html, attachments, messageId: input.messageId };
+}
+
+/** `<faktura.12.345@praxis.de>`: unique per delivery and identical on every attempt of it, so a
+ * duplicate after an uncertain outcome is recognisable as the same message (RFC 5322 §3.6.4). */
+export function deliveryMessageId(dispatchId: number, deliveryId: number, domain: string): string {
+  return `<faktura.${dispatchId}.${deliveryId}@${domain}>`;
+}

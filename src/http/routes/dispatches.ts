@@ -1,0 +1,194 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { createDispatchPorts } from '../../dispatch/adapters.ts';
+import type { DispatchPorts } from '../../dispatch/ports.ts';
+import {
+  cancelDispatch,
+  createDispatch,
+  fixRecipientAddress,
+  getDispatch,
+  listDispatches,
+  listRecipients,
+  previewRecipient,
+  printBatch,
+  removeIneligible,
+  removeRecipients,
+  reportCsv,
+  resolveDelivery,
+  restoreRecipients,
+  retryDispatch,
+  sendDispatch,
+  sendTestMessage,
+  updateDispatch,
+} from '../../dispatch/service.ts';
+import { DISPATCH_MODES } from '../../domain/dispatch.ts';
+import { emailSchema } from '../../domain/customer.ts';
+import { AppError } from '../../domain/errors.ts';
+import { requireActor, staffOnly } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { documentFilterBody, idParams, paging } from '../schemas.ts';
+
+const createBody = z.union([
+  z.strictObject({ documentIds: z.array(z.number().int().positive()).min(1).max(100_000) }),
+  z.strictObject({ filter: documentFilterBody }),
+]);
+const customerIdsBody = z.strictObject({ customerIds: z.array(z.number().int().positive()).min(1).max(100_000) });
+const recipientParams = z.strictObject({ id: z.coerce.number().int().positive(), customerId: z.coerce.number().int().positive() });
+const deliveryParams = z.strictObject({ id: z.coerce.number().int().positive(), deliveryId: z.coerce.number().int().positive() });
+const idempotencyHeader = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
+
+/**
+ * Versandauftrag: the "Senden aller selektierten Rechnungen" dialog as an API. Every handler:
+ * validate → authorise → one use case → present.
+ */
+export const dispatchRoutes =
+  (deps: AppDeps, ports: DispatchPorts = createDispatchPorts({ secret: deps.config.secret })): FastifyPluginAsyncZod =>
+  async (app) => {
+    const db = deps.db;
+    const k = db.kysely;
+    const tags = ['dispatches'];
+
+    app.post('/api/dispatches', { preValidation: staffOnly, schema: { tags, summary: 'Create a draft dispatch from document ids or a document filter', body: createBody } }, async (request, reply) => {
+      const actor = requireActor(request);
+      const { id } = await k.transaction().execute((trx) => createDispatch({ trx, actor, selection: request.body }));
+      return reply.status(201).send(await getDispatch(k, id));
+    });
+
+    app.get('/api/dispatches', { preValidation: staffOnly, schema: { tags, summary: 'Dispatch history', querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize }) } }, async (request) => {
+      const result = await listDispatches(k, request.query);
+      return { ...result, page: request.query.page, pageSize: request.query.pageSize };
+    });
+
+    app.get('/api/dispatches/:id', { preValidation: staffOnly, schema: { tags, summary: 'Status and counts per delivery state', params: idParams } }, async (request) => getDispatch(k, request.params.id));
+
+    app.patch(
+      '/api/dispatches/:id',
+      { preValidation: staffOnly, schema: { tags, summary: 'Choose the template (Dokumentvorlage) and mode', params: idParams, body: z.strictObject({ templateId: z.number().int().positive().nullable().optional(), mode: z.enum(DISPATCH_MODES).optional() }) } },
+      async (request) => {
+        const actor = requireActor(request);
+        const { templateId, mode } = request.body;
+        await k.transaction().execute((trx) =>
+          updateDispatch({ trx, actor, db, ports, id: request.params.id, ...(templateId !== undefined ? { templateId } : {}), ...(mode !== undefined ? { mode } : {}) }),
+        );
+        return getDispatch(k, request.params.id);
+      },
+    );
+
+    app.get(
+      '/api/dispatches/:id/recipients',
+      {
+        preValidation: staffOnly,
+        schema: { tags, summary: 'Recipients with documents, issues and delivery state', params: idParams, querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize, view: z.enum(['all', 'active', 'removed', 'ineligible']).default('all') }) },
+      },
+      async (request) => {
+        const result = await listRecipients(k, request.params.id, request.query);
+        return { ...result, page: request.query.page, pageSize: request.query.pageSize };
+      },
+    );
+
+    app.post('/api/dispatches/:id/recipients/remove', { preValidation: staffOnly, schema: { tags, params: idParams, body: customerIdsBody } }, async (request) => {
+      const actor = requireActor(request);
+      return k.transaction().execute((trx) => removeRecipients({ trx, actor, id: request.params.id, customerIds: request.body.customerIds }));
+    });
+
+    app.post('/api/dispatches/:id/recipients/remove-ineligible', { preValidation: staffOnly, schema: { tags, summary: 'Remove every recipient and document with a blocking issue', params: idParams } }, async (request) => {
+      const actor = requireActor(request);
+      return k.transaction().execute((trx) => removeIneligible({ trx, actor, id: request.params.id }));
+    });
+
+    app.post('/api/dispatches/:id/recipients/restore', { preValidation: staffOnly, schema: { tags, params: idParams, body: customerIdsBody } }, async (request) => {
+      const actor = requireActor(request);
+      return k.transaction().execute((trx) => restoreRecipients({ trx, actor, id: request.params.id, customerIds: request.body.customerIds }));
+    });
+
+    app.patch('/api/dispatches/:id/recipients/:customerId', { preValidation: staffOnly, schema: { tags, summary: "Fix a recipient's e-mail address (updates the customer)", params: recipientParams, body: z.strictObject({ email: emailSchema }) } }, async (request) => {
+      const actor = requireActor(request);
+      return k.transaction().execute((trx) => fixRecipientAddress({ trx, actor, id: request.params.id, customerId: request.params.customerId, email: request.body.email }));
+    });
+
+    app.get('/api/dispatches/:id/preview', { preValidation: staffOnly, schema: { tags, summary: 'The exact message one recipient would get', params: idParams, querystring: z.strictObject({ customerId: z.coerce.number().int().positive().optional() }) } }, async (request) =>
+      previewRecipient({ db, ports, id: request.params.id, ...(request.query.customerId === undefined ? {} : { customerId: request.query.customerId }) }),
+    );
+
+    app.post('/api/dispatches/:id/test', { preValidation: staffOnly, schema: { tags, summary: 'Send the preview to the current user', params: idParams, body: z.strictObject({ customerId: z.number().int().positive().optional() }).optional() } }, async (request) => {
+      const actor = requireActor(request);
+      const to = request.session?.user.email;
+      if (!to) throw new AppError('validation', 'dispatch.testNeedsUser', 'a test message goes to the logged-in user; API tokens have no address');
+      const customerId = request.body?.customerId;
+      const result = await sendTestMessage({ db, ports, actor, id: request.params.id, to, ...(customerId === undefined ? {} : { customerId }) });
+      return { to, messageId: result.messageId };
+    });
+
+    app.get('/api/dispatches/:id/print', { preValidation: staffOnly, schema: { tags, summary: 'One merged PDF of the documents of recipients who want paper', params: idParams } }, async (request, reply) => {
+      const { pdf } = await printBatch({ db, ports, id: request.params.id });
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="Druckstapel-Versand-${request.params.id}.pdf"`).send(pdf);
+    });
+
+    app.post('/api/dispatches/:id/send', { preValidation: staffOnly, schema: { tags, summary: 'Senden: queue every delivery (idempotent with Idempotency-Key)', params: idParams, headers: idempotencyHeader } }, async (request, reply) => {
+      const actor = requireActor(request);
+      const outcome = await sendDispatch({ db, ports, actor, id: request.params.id, idempotencyKey: request.headers['idempotency-key'] ?? null });
+      return reply.status(202).send({ ...(await getDispatch(k, request.params.id)), replay: outcome.replay });
+    });
+
+    app.post('/api/dispatches/:id/cancel', { preValidation: staffOnly, schema: { tags, summary: 'Stop what has not started', params: idParams } }, async (request) => {
+      const actor = requireActor(request);
+      const result = await k.transaction().execute((trx) => cancelDispatch({ trx, actor, id: request.params.id }));
+      return { ...(await getDispatch(k, request.params.id)), ...result };
+    });
+
+    app.post(
+      '/api/dispatches/:id/retry',
+      { preValidation: staffOnly, schema: { tags, summary: 'Re-queue failed deliveries (uncertain ones only if asked) and resume a paused dispatch', params: idParams, body: z.strictObject({ includeUncertain: z.boolean().default(false) }).optional() } },
+      async (request) => {
+        const actor = requireActor(request);
+        const result = await k.transaction().execute((trx) => retryDispatch({ trx, actor, id: request.params.id, includeUncertain: request.body?.includeUncertain ?? false }));
+        return { ...(await getDispatch(k, request.params.id)), ...result };
+      },
+    );
+
+    app.post(
+      '/api/dispatches/:id/deliveries/:deliveryId/resolve',
+      { preValidation: staffOnly, schema: { tags, summary: 'Decide an uncertain delivery: it did arrive (sent) or it did not (failed)', params: deliveryParams, body: z.strictObject({ outcome: z.enum(['sent', 'failed']) }) } },
+      async (request) => {
+        const actor = requireActor(request);
+        await k.transaction().execute((trx) => resolveDelivery({ trx, actor, id: request.params.id, deliveryId: request.params.deliveryId, outcome: request.body.outcome }));
+        return getDispatch(k, request.params.id);
+      },
+    );
+
+    app.get('/api/dispatches/:id/report.csv', { preValidation: staffOnly, schema: { tags, summary: 'Result report, one row per delivery', params: idParams } }, async (request, reply) => {
+      await getDispatch(k, request.params.id);
+      const chunks: string[] = [];
+      for await (const part of reportCsv(k, request.params.id)) chunks.push(part);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="Versand-${request.params.id}.csv"`).send(chunks.join(''));
+    });
+
+    // Progress as Server-Sent Events. The counts are polled from the database, so this works
+    // whichever server process the browser talks to and whichever worker does the sending.
+    app.get('/api/dispatches/:id/events', { preValidation: staffOnly, schema: { tags, summary: 'Progress (Server-Sent Events)', params: idParams, querystring: z.strictObject({ intervalMs: z.coerce.number().int().min(100).max(10_000).default(500) }) } }, async (request, reply) => {
+      const id = request.params.id;
+      await getDispatch(k, id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let closed = false;
+      request.raw.on('close', () => {
+        closed = true;
+      });
+      let last = '';
+      while (!closed) {
+        const view = await getDispatch(k, id);
+        const data = JSON.stringify(view);
+        if (data !== last) {
+          res.write(`event: progress\ndata: ${data}\n\n`);
+          last = data;
+        } else res.write(': keep-alive\n\n');
+        if (view.status === 'completed' || view.status === 'cancelled') {
+          res.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, request.query.intervalMs));
+      }
+      res.end();
+    });
+  };
