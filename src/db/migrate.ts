@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind, Db } from './connection.ts';
 import { core } from './migrations/0001_core.ts';
+import { mail } from './migrations/0002_mail.ts';
 import { dispatch } from './migrations/0004_dispatch.ts';
 import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 
@@ -11,6 +12,7 @@ import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 function allMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_core': core(dialect),
+    '0002_mail': mail(dialect),
     '0004_dispatch': dispatch(dialect),
     '0003_pdf_archive': pdfArchive(dialect),
   };

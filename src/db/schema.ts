@@ -245,6 +245,49 @@ export interface DispatchRateBucketsTable {
 
 // ---- end dispatch ----
 
+// ---- mail (SMTP settings, Dokumentvorlagen): owned by src/mail, migration 0002_mail ----
+
+export interface MailSettingsTable {
+  id: number; // always 1
+  /** which provider preset the values came from (`microsoft365`, `custom`, …), for the UI only */
+  preset: string | null;
+  host: string;
+  port: number;
+  security: 'none' | 'starttls' | 'tls';
+  auth_user: string | null;
+  /** AES-256-GCM, see src/mail/secret-box.ts; never leaves the server */
+  password_enc: string | null;
+  accept_self_signed: Bool;
+  from_name: string;
+  from_email: string;
+  reply_to: string | null;
+  bcc_archive: string | null;
+  helo_name: string | null;
+  pool_size: number;
+  rate_per_minute: number;
+  rate_per_day: number | null;
+  max_message_bytes: number;
+  dkim_domain: string | null;
+  dkim_selector: string | null;
+  /** AES-256-GCM like the password */
+  dkim_key_enc: string | null;
+  updated_at: string;
+}
+
+export interface TemplatesTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'customerNotification';
+  language: 'de' | 'en';
+  subject: string;
+  body: string;
+  active: Bool;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---- end mail ----
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -262,6 +305,8 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_documents: DeliveryDocumentsTable;
   dispatch_rate_buckets: DispatchRateBucketsTable;
+  mail_settings: MailSettingsTable;
+  templates: TemplatesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

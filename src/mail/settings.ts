@@ -1,0 +1,250 @@
+import { createPrivateKey } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../db/connection.ts';
+import type { MailSettingsTable } from '../db/schema.ts';
+import type { Executor } from '../commands/context.ts';
+import { isValidEmail } from '../domain/customer.ts';
+import { AppError, validationError } from '../domain/errors.ts';
+import { createSecretBox } from './secret-box.ts';
+import { hasControlChars } from './text.ts';
+
+/**
+ * The SMTP outgoing server (SMTP Postausgangsserver), as the mail module uses it internally:
+ * secrets decrypted. It never goes to a client: `presentMailSettings` decides what the API shows.
+ */
+export const SECURITY_MODES = ['none', 'starttls', 'tls'] as const;
+export type SecurityMode = (typeof SECURITY_MODES)[number];
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+export interface MailSettings {
+  preset: string | null;
+  host: string;
+  port: number;
+  security: SecurityMode;
+  auth: { user: string; password: string } | null;
+  /** accept a self-signed or otherwise unverifiable certificate (off by default: it allows interception) */
+  acceptSelfSigned: boolean;
+  fromName: string;
+  fromEmail: string;
+  replyTo: string | null;
+  /** a copy of every message to this address (the accounting inbox) */
+  bccArchive: string | null;
+  /** the name sent in EHLO; the machine's host name when null */
+  heloName: string | null;
+  poolSize: number;
+  ratePerMinute: number;
+  ratePerDay: number | null;
+  maxMessageBytes: number;
+  dkim: { domain: string; selector: string; privateKey: string } | null;
+}
+
+export type MailSettingsRow = Selectable<MailSettingsTable>;
+
+/** What a client may send. Secrets are write-only: omitted means "keep what is stored". */
+const hostname = z.string().trim().max(253);
+export const mailSettingsInput = z.strictObject({
+  preset: z.string().max(40).nullable().default(null),
+  host: hostname,
+  port: z.number().int().min(1).max(65535),
+  security: z.enum(SECURITY_MODES),
+  user: z.string().trim().max(320).nullable().default(null),
+  /** omitted: keep the stored password; a string: replace it */
+  password: z.string().min(1).max(1000).optional(),
+  acceptSelfSigned: z.boolean().default(false),
+  fromName: z.string().trim().max(200),
+  fromEmail: z.string().trim().max(254),
+  replyTo: z.string().trim().max(254).nullable().default(null),
+  bccArchive: z.string().trim().max(254).nullable().default(null),
+  heloName: hostname.nullable().default(null),
+  poolSize: z.number().int().min(1).max(20).default(2),
+  ratePerMinute: z.number().int().min(1).max(100_000),
+  ratePerDay: z.number().int().min(1).max(10_000_000).nullable().default(null),
+  maxMessageBytes: z.number().int().min(100_000).max(100 * 1024 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  dkim: z
+    .strictObject({
+      domain: hostname,
+      selector: z.string().trim().max(63),
+      /** PEM; omitted: keep the stored key */
+      privateKey: z.string().max(20_000).optional(),
+    })
+    .nullable()
+    .default(null),
+});
+export type MailSettingsInput = z.infer<typeof mailSettingsInput>;
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+
+export function isValidHost(value: string): boolean {
+  return HOSTNAME.test(value) || IPV4.test(value) || /^\[[0-9a-fA-F:.]+\]$/.test(value);
+}
+
+/**
+ * Checks the business rules zod cannot express. `stored` tells whether a password / DKIM key is
+ * already on file, so "keep the stored one" is valid only when there is one.
+ */
+export function validateMailSettings(input: MailSettingsInput, stored: { passwordSet: boolean; dkimKeySet: boolean }): void {
+  if (input.host === '') throw validationError('mailSettings.hostMissing', 'the SMTP server (host) is missing', 'host');
+  if (!isValidHost(input.host)) throw validationError('mailSettings.hostInvalid', 'the SMTP server must be a host name or an IP address', 'host');
+  if (input.heloName !== null && input.heloName !== '' && !isValidHost(input.heloName)) {
+    throw validationError('mailSettings.heloNameInvalid', 'the HELO name must be a host name', 'heloName');
+  }
+  if (input.fromEmail === '') throw validationError('mailSettings.fromMissing', 'the sender address is missing', 'fromEmail');
+  if (!isValidEmail(input.fromEmail)) throw validationError('mailSettings.fromInvalid', 'the sender address is not a valid e-mail address', 'fromEmail');
+  // A line break in a display name would be folded away by nodemailer, but it is never intended.
+  if (hasControlChars(input.fromName)) throw validationError('mailSettings.fromNameInvalid', 'the sender name must not contain line breaks or control characters', 'fromName');
+  if (input.replyTo && !isValidEmail(input.replyTo)) throw validationError('mailSettings.replyToInvalid', 'the reply-to address is not a valid e-mail address', 'replyTo');
+  if (input.bccArchive && !isValidEmail(input.bccArchive)) throw validationError('mailSettings.bccInvalid', 'the archive (BCC) address is not a valid e-mail address', 'bccArchive');
+  if (input.user !== null && input.user !== '') {
+    if (hasControlChars(input.user)) throw validationError('mailSettings.userInvalid', 'the user name must not contain control characters', 'user');
+    if (input.password === undefined && !stored.passwordSet) throw validationError('mailSettings.passwordMissing', 'a user name is set but no password', 'password');
+  }
+  if (input.dkim) {
+    if (!isValidHost(input.dkim.domain)) throw validationError('mailSettings.dkimDomainInvalid', 'the DKIM domain must be a domain name', 'dkim.domain');
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/.test(input.dkim.selector)) throw validationError('mailSettings.dkimSelectorInvalid', 'the DKIM selector must be a DNS label', 'dkim.selector');
+    if (input.dkim.privateKey === undefined) {
+      if (!stored.dkimKeySet) throw validationError('mailSettings.dkimKeyMissing', 'DKIM needs a private key', 'dkim.privateKey');
+    } else if (!isUsableDkimKey(input.dkim.privateKey)) {
+      throw validationError('mailSettings.dkimKeyInvalid', 'the DKIM key must be an RSA or Ed25519 private key in PEM format', 'dkim.privateKey');
+    }
+  }
+}
+
+function isUsableDkimKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
+
+/** Hints the settings page shows next to the values; not errors, the admin may have reasons. */
+export function mailSettingsWarnings(s: Pick<MailSettings, 'security' | 'auth' | 'acceptSelfSigned' | 'port'>): string[] {
+  const warnings: string[] = [];
+  if (s.acceptSelfSigned) warnings.push('mailSettings.selfSignedAccepted');
+  if (s.security === 'none' && s.auth) warnings.push('mailSettings.passwordUnencrypted');
+  if (s.security === 'tls' && s.port === 587) warnings.push('mailSettings.port587UsuallyStarttls');
+  if (s.security === 'starttls' && s.port === 465) warnings.push('mailSettings.port465UsuallyTls');
+  return warnings;
+}
+
+export function settingsFromRow(row: MailSettingsRow, secret: string): MailSettings {
+  const box = createSecretBox(secret);
+  const password = row.password_enc ? box.open(row.password_enc, 'smtpPassword') : null;
+  const dkimKey = row.dkim_key_enc ? box.open(row.dkim_key_enc, 'dkimPrivateKey') : null;
+  return {
+    preset: row.preset,
+    host: row.host,
+    port: row.port,
+    security: row.security,
+    auth: row.auth_user && password !== null ? { user: row.auth_user, password } : null,
+    acceptSelfSigned: row.accept_self_signed === 1,
+    fromName: row.from_name,
+    fromEmail: row.from_email,
+    replyTo: row.reply_to,
+    bccArchive: row.bcc_archive,
+    heloName: row.helo_name,
+    poolSize: row.pool_size,
+    ratePerMinute: row.rate_per_minute,
+    ratePerDay: row.rate_per_day,
+    maxMessageBytes: row.max_message_bytes,
+    dkim: row.dkim_domain && row.dkim_selector && dkimKey !== null ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKey: dkimKey } : null,
+  };
+}
+
+export async function loadMailSettingsRow(db: Executor): Promise<MailSettingsRow | undefined> {
+  return db.selectFrom('mail_settings').selectAll().where('id', '=', 1).executeTakeFirst();
+}
+
+/** The configured SMTP server with secrets decrypted, or undefined before an admin set one up. */
+export async function loadMailSettings(db: Db, secret: string): Promise<MailSettings | undefined> {
+  const row = await loadMailSettingsRow(db.kysely);
+  return row ? settingsFromRow(row, secret) : undefined;
+}
+
+/**
+ * Validates and stores the settings; secrets are encrypted before they reach the database. Returns
+ * which secrets changed, for the audit entry (never the values).
+ */
+export async function saveMailSettings(
+  trx: Executor,
+  secret: string,
+  input: MailSettingsInput,
+): Promise<{ row: MailSettingsRow; passwordChanged: boolean; dkimKeyChanged: boolean }> {
+  const current = await loadMailSettingsRow(trx);
+  const user = input.user === null || input.user === '' ? null : input.user;
+  validateMailSettings(input, {
+    passwordSet: Boolean(current?.password_enc),
+    dkimKeySet: Boolean(current?.dkim_key_enc),
+  });
+  const box = createSecretBox(secret);
+  // No user: no authentication, so a stored password is dropped rather than kept unused.
+  const passwordEnc = user === null ? null : input.password !== undefined ? box.seal(input.password, 'smtpPassword') : (current?.password_enc ?? null);
+  const dkimKeyEnc =
+    input.dkim === null ? null : input.dkim.privateKey !== undefined ? box.seal(input.dkim.privateKey.trim() + '\n', 'dkimPrivateKey') : (current?.dkim_key_enc ?? null);
+  const values = {
+    preset: input.preset,
+    host: input.host,
+    port: input.port,
+    security: input.security,
+    auth_user: user,
+    password_enc: passwordEnc,
+    accept_self_signed: input.acceptSelfSigned ? 1 : 0,
+    from_name: input.fromName,
+    from_email: input.fromEmail,
+    reply_to: input.replyTo || null,
+    bcc_archive: input.bccArchive || null,
+    helo_name: input.heloName || null,
+    pool_size: input.poolSize,
+    rate_per_minute: input.ratePerMinute,
+    rate_per_day: input.ratePerDay,
+    max_message_bytes: input.maxMessageBytes,
+    dkim_domain: input.dkim?.domain ?? null,
+    dkim_selector: input.dkim?.selector ?? null,
+    dkim_key_enc: dkimKeyEnc,
+    updated_at: new Date().toISOString(),
+  } satisfies Omit<MailSettingsRow, 'id'>;
+  if (current) await trx.updateTable('mail_settings').set(values).where('id', '=', 1).execute();
+  else await trx.insertInto('mail_settings').values({ id: 1, ...values }).execute();
+  const row = await loadMailSettingsRow(trx);
+  if (!row) throw new AppError('unavailable', 'mailSettings.saveFailed', 'mail settings were not stored');
+  return {
+    row,
+    passwordChanged: (current?.password_enc ?? null) !== passwordEnc,
+    dkimKeyChanged: (current?.dkim_key_enc ?? null) !== dkimKeyEnc,
+  };
+}
+
+/** The only shape of the settings that leaves the server: secrets appear as "is one set?". */
+export function presentMailSettings(row: MailSettingsRow) {
+  return {
+    configured: true,
+    preset: row.preset,
+    host: row.host,
+    port: row.port,
+    security: row.security,
+    user: row.auth_user,
+    passwordSet: row.password_enc !== null,
+    acceptSelfSigned: row.accept_self_signed === 1,
+    fromName: row.from_name,
+    fromEmail: row.from_email,
+    replyTo: row.reply_to,
+    bccArchive: row.bcc_archive,
+    heloName: row.helo_name,
+    poolSize: row.pool_size,
+    ratePerMinute: row.rate_per_minute,
+    ratePerDay: row.rate_per_day,
+    maxMessageBytes: row.max_message_bytes,
+    dkim: row.dkim_domain && row.dkim_selector ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKeySet: row.dkim_key_enc !== null } : null,
+    warnings: mailSettingsWarnings({
+      security: row.security,
+      auth: row.auth_user && row.password_enc ? { user: row.auth_user, password: '' } : null,
+      acceptSelfSigned: row.accept_self_signed === 1,
+      port: row.port,
+    }),
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,266 @@
+import { Liquid, LiquidError, Tag, UndefinedVariableError, type TagToken, type TopLevelToken, type Template } from 'liquidjs';
+import type { Language } from '../../domain/document.ts';
+import { AppError } from '../../domain/errors.ts';
+import { assertCents, formatMoney } from '../../domain/money.ts';
+import { toOneLine } from '../text.ts';
+import { allowedVariablePaths, sampleTemplateContext, type TemplateContext } from './context.ts';
+
+/**
+ * Liquid, locked down for templates written by users of the app:
+ * - in-memory only (`templates: {}`): liquidjs would otherwise read `{% include "package.json" %}`
+ *   from the working directory; `include`, `render` and `layout` are refused outright;
+ * - `strictVariables` / `strictFilters`: a typo is an error, not an empty string in 500 e-mails;
+ * - `ownPropertyOnly`: no `constructor`, no prototype walking;
+ * - `parseLimit` / `renderLimit` / `memoryLimit`: `{% for i in (1..100000000) %}` stops.
+ */
+export const TEMPLATE_LIMITS = {
+  /** characters of template source */
+  parseLimit: 100_000,
+  /** milliseconds of rendering per template */
+  renderLimit: 1_000,
+  /** liquidjs's allocation counter (roughly characters and array items produced) */
+  memoryLimit: 5_000_000,
+} as const;
+
+export const MAX_SUBJECT_LENGTH = 300;
+
+class RefusedTagError extends Error {
+  constructor(readonly tag: string) {
+    super(`the tag {% ${tag} %} is not allowed: templates cannot load other files`);
+  }
+}
+
+function refusedTag(name: string) {
+  return class extends Tag {
+    constructor(token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) {
+      super(token, remainTokens, liquid);
+      throw new RefusedTagError(name);
+    }
+    *render(): Generator<unknown, void, unknown> {
+      // never reached: the constructor refuses the tag while parsing
+    }
+  };
+}
+
+function isoDateParts(value: unknown): [number, number, number] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** `2026-11-16` → `16.11.2026` (de) / `16/11/2026` (en); style `long` → `16. November 2026` / `16 November 2026`. */
+export function formatTemplateDate(value: unknown, language: Language, style: unknown = 'short'): string {
+  const parts = isoDateParts(value);
+  if (!parts) return typeof value === 'string' ? value : '';
+  const key = `${language}:${style === 'long' ? 'long' : 'short'}`;
+  let formatter = dateFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(language === 'de' ? 'de-DE' : 'en-GB', {
+      timeZone: 'UTC',
+      ...(style === 'long' ? { day: 'numeric', month: 'long', year: 'numeric' } : { day: '2-digit', month: '2-digit', year: 'numeric' }),
+    });
+    dateFormatters.set(key, formatter);
+  }
+  // Calendar dates are dates, not instants: format them at UTC midnight so no time zone shifts the day.
+  return formatter.format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])));
+}
+
+function formatTemplateMoney(value: unknown, language: Language): string {
+  if (typeof value === 'string') return value; // already formatted (e.g. `doc.totalFormatted | money`)
+  if (typeof value !== 'number') return '';
+  return formatMoney(assertCents(value, 'money filter input'), language);
+}
+
+function createEngine(language: Language): Liquid {
+  const liquid = new Liquid({
+    templates: {},
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    dynamicPartials: false,
+    jsTruthy: false,
+    greedy: false,
+    ...TEMPLATE_LIMITS,
+  });
+  for (const tag of ['include', 'render', 'layout']) liquid.registerTag(tag, refusedTag(tag));
+  liquid.registerFilter('money', (value: unknown) => formatTemplateMoney(value, language));
+  liquid.registerFilter('date', (value: unknown, style?: unknown) => formatTemplateDate(value, language, style));
+  return liquid;
+}
+
+const engines: Partial<Record<Language, Liquid>> = {};
+function engine(language: Language): Liquid {
+  let e = engines[language];
+  if (!e) {
+    e = createEngine(language);
+    engines[language] = e;
+  }
+  return e;
+}
+
+export type TemplatePart = 'subject' | 'body';
+
+function position(error: LiquidError): { line: number; column: number } {
+  const [line = 1, column = 1] = error.token.getPosition();
+  return { line, column };
+}
+
+function originalMessage(error: LiquidError): string {
+  const message = error.originalError?.message ?? error.message;
+  return message.replace(/, line:\d+, col:\d+$/, '');
+}
+
+/** Turns a liquidjs error into our error with a stable code and the position in the template. */
+function templateError(error: unknown, part: TemplatePart): AppError {
+  if (error instanceof AppError) return error;
+  if (!(error instanceof LiquidError)) {
+    return new AppError('validation', 'template.renderFailed', `${part}: the template could not be rendered`, { field: part, meta: { part } });
+  }
+  const where = position(error);
+  const meta = { part, ...where };
+  if (error.originalError instanceof RefusedTagError) {
+    return new AppError('validation', 'template.tagNotAllowed', `${part} line ${where.line}, column ${where.column}: ${error.originalError.message}`, {
+      field: part,
+      meta: { ...meta, tag: error.originalError.tag },
+    });
+  }
+  if (error instanceof UndefinedVariableError) {
+    const variable = originalMessage(error).replace(/^undefined variable: /, '');
+    return unknownVariable(part, variable, where);
+  }
+  const message = originalMessage(error);
+  if (/limit exceeded/.test(message)) {
+    return new AppError('validation', 'template.tooComplex', `${part}: the template takes too long or produces too much text (${message})`, { field: part, meta });
+  }
+  if (/^undefined filter/.test(message)) {
+    return new AppError('validation', 'template.unknownFilter', `${part} line ${where.line}, column ${where.column}: ${message}`, {
+      field: part,
+      meta: { ...meta, allowed: ['money', 'date', '…the standard Liquid filters'] },
+    });
+  }
+  const kind = error.name === 'RenderError' ? 'template.renderFailed' : 'template.syntax';
+  return new AppError('validation', kind, `${part} line ${where.line}, column ${where.column}: ${message}`, { field: part, meta });
+}
+
+function unknownVariable(part: TemplatePart, variable: string, where: { line: number; column: number }): AppError {
+  return new AppError('validation', 'template.unknownVariable', `${part} line ${where.line}, column ${where.column}: unknown placeholder "${variable}"`, {
+    field: part,
+    meta: { part, variable, ...where, allowed: allowedVariablePaths() },
+  });
+}
+
+function parse(source: string, language: Language, part: TemplatePart): Template[] {
+  try {
+    return engine(language).parse(source);
+  } catch (error) {
+    throw templateError(error, part);
+  }
+}
+
+/** Checks a placeholder path against the documented context, e.g. `customer.nam` → unknown. */
+function isKnownPath(segments: readonly unknown[], context: TemplateContext): boolean {
+  let value: unknown = context;
+  for (const segment of segments) {
+    if (Array.isArray(value)) {
+      if (typeof segment === 'number' || typeof segment === 'object') value = value[0];
+      else if (segment === 'first' || segment === 'last') value = value[0];
+      else if (segment === 'size') return true;
+      else return false;
+    } else if (typeof value === 'string') {
+      return segment === 'size';
+    } else if (typeof value === 'object' && value !== null && typeof segment === 'string' && Object.hasOwn(value, segment)) {
+      value = Reflect.get(value, segment);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function checkVariables(templates: Template[], language: Language, part: TemplatePart): void {
+  const analysis = engine(language).analyzeSync(templates, { partials: false });
+  const context = sampleTemplateContext(language);
+  for (const variables of Object.values(analysis.globals)) {
+    for (const variable of variables) {
+      if (!isKnownPath(variable.segments, context)) {
+        throw unknownVariable(part, variable.toString(), { line: variable.location.row, column: variable.location.col });
+      }
+    }
+  }
+}
+
+export interface NotificationTemplate {
+  subject: string;
+  body: string;
+  language: Language;
+}
+
+/**
+ * Validates a template when it is saved: syntax (with line and column), placeholders against the
+ * documented list, and a trial render with sample data (which also catches a typo inside a
+ * `for` loop and a template that would run away).
+ */
+export async function validateTemplate(template: NotificationTemplate): Promise<void> {
+  if (template.subject.trim() === '') throw new AppError('validation', 'template.subjectMissing', 'the subject is empty', { field: 'subject' });
+  if (template.body.trim() === '') throw new AppError('validation', 'template.bodyMissing', 'the text is empty', { field: 'body' });
+  const parts: [TemplatePart, string][] = [
+    ['subject', template.subject],
+    ['body', template.body],
+  ];
+  for (const [part, source] of parts) checkVariables(parse(source, template.language, part), template.language, part);
+  await renderNotification(template, sampleTemplateContext(template.language));
+}
+
+async function renderPart(source: string, context: TemplateContext, language: Language, part: TemplatePart): Promise<string> {
+  const templates = parse(source, language, part);
+  try {
+    const out: unknown = await engine(language).render(templates, context);
+    return typeof out === 'string' ? out : String(out);
+  } catch (error) {
+    throw templateError(error, part);
+  }
+}
+
+/** One line, no control characters: a rendered subject can never start a new header. */
+export function sanitizeSubject(subject: string): string {
+  return toOneLine(subject, MAX_SUBJECT_LENGTH);
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/**
+ * The HTML alternative: the rendered plain text, escaped as a whole (so every value and every
+ * character the author typed is text, never markup), in paragraphs with line breaks.
+ */
+export function textToHtml(text: string, language: Language): string {
+  const paragraphs = text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>\n')}</p>`);
+  return [
+    '<!DOCTYPE html>',
+    `<html lang="${language}">`,
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
+    '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 1.5; color: #222;">',
+    ...paragraphs,
+    '</body>',
+    '</html>',
+  ].join('\n');
+}
+
+export async function renderNotification(template: NotificationTemplate, context: TemplateContext): Promise<{ subject: string; text: string; html: string }> {
+  const subject = sanitizeSubject(await renderPart(template.subject, context, template.language, 'subject'));
+  const text = (await renderPart(template.body, context, template.language, 'body'))
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return { subject, text: text + '\n', html: textToHtml(text, template.language) };
+}
