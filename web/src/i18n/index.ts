@@ -1,0 +1,34 @@
+import i18n from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import de from './de.json';
+import en from './en.json';
+import type { Locale } from '../api/types';
+
+const STORAGE_KEY = 'faktura.locale';
+
+/** Before login we only know the browser's language (and what this browser chose last time). */
+export function initialLocale(): Locale {
+  const stored = localStorage.getItem(STORAGE_KEY);
+  if (stored === 'de' || stored === 'en') return stored;
+  return navigator.language.toLowerCase().startsWith('en') ? 'en' : 'de';
+}
+
+export function rememberLocale(locale: Locale): void {
+  localStorage.setItem(STORAGE_KEY, locale);
+  document.documentElement.lang = locale;
+}
+
+export function currentLocale(): Locale {
+  return i18n.language === 'en' ? 'en' : 'de';
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { de: { translation: de }, en: { translation: en } },
+  lng: initialLocale(),
+  fallbackLng: 'de',
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+document.documentElement.lang = currentLocale();
+
+export default i18n;

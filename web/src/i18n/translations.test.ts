@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import de from './de.json';
+import en from './en.json';
+
+function keys(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.tsx?$/.test(name) && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const srcDir = join(import.meta.dirname, '..');
+
+describe('translations', () => {
+  it('English is complete: the same keys as German', () => {
+    expect(keys(en).sort()).toEqual(keys(de).sort());
+  });
+
+  it('every literal key used in the code exists', () => {
+    const known = new Set(keys(de));
+    const used = new Set<string>();
+    for (const file of sources(srcDir)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) if (match[1]) used.add(match[1]);
+    }
+    expect([...used].filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('every error code the server raises has a message', () => {
+    const known = new Set(keys(de));
+    const serverDir = join(srcDir, '..', '..', 'src');
+    const codes = new Set<string>();
+    for (const file of sources(serverDir)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:validationError|conflict)\(\s*'([a-z][a-zA-Z]*\.[a-zA-Z]+)'/g)) if (m[1]) codes.add(m[1]);
+      for (const m of text.matchAll(/new AppError\(\s*'[a-zA-Z]+',\s*'([a-z][a-zA-Z]*\.[a-zA-Z]+)'/g)) if (m[1]) codes.add(m[1]);
+    }
+    expect([...codes].filter((c) => !known.has(`errors.${c}`)).sort()).toEqual([]);
+  });
+});
