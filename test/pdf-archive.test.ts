@@ -150,3 +150,36 @@ describe.each(testDialects)('PDF archive and PDF routes on %s', (dialect) => {
     expect((await t.anonymous.post('/api/documents/print', { documentIds: [1] })).statusCode).toBe(401);
   });
 });
+
+describe.each(testDialects)('archiving missing PDFs in bulk on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    expect((await t.admin.put('/api/company', company)).statusCode).toBe(200);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('renders issued documents without an archived PDF in worker threads and archives them once', async () => {
+    const customer = await makeCustomer(t.staff);
+    const archivedAlready = await makeFinalInvoice(t.staff, customer.id);
+    // documents issued elsewhere (an import), final without a PDF
+    const imported: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const draft = await makeDocument(t.staff, customer.id);
+      await t.testDb.db.kysely.updateTable('documents').set({ status: 'final', number: `ALT-${i}` }).where('id', '=', draft.id).execute();
+      imported.push(draft.id);
+    }
+    const stillDraft = await makeDocument(t.staff, customer.id);
+    const { archiveMissingPdfs } = await import('../src/pdf/backfill.ts');
+    expect(await archiveMissingPdfs({ db: t.testDb.db.kysely, batchSize: 2 })).toEqual({ count: 5 });
+    expect(await archiveMissingPdfs({ db: t.testDb.db.kysely })).toEqual({ count: 0 });
+    const rows = await t.testDb.db.kysely.selectFrom('document_pdfs').select('document_id').execute();
+    const ids = new Set(rows.map((r) => Number(r.document_id)));
+    for (const id of [archivedAlready.id, ...imported]) expect(ids.has(id)).toBe(true);
+    expect(ids.has(stillDraft.id)).toBe(false);
+    const served = await t.staff.get(`/api/documents/${imported[0]}/pdf`);
+    expect((await extractPdf(served.rawPayload)).pages[0]).toContain('Rechnung ALT-1');
+  });
+});
