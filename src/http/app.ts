@@ -18,6 +18,9 @@ import { importRoutes } from './routes/import.ts';
 import { pdfRoutes } from './routes/pdf.ts';
 import { dispatchRoutes } from './routes/dispatches.ts';
 import { userRoutes } from './routes/users.ts';
+import { mailSettingsRoutes } from './routes/mail-settings.ts';
+import { templateRoutes } from './routes/templates.ts';
+import { devMailRoutes } from './routes/dev-mails.ts';
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string };
@@ -81,6 +84,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(importRoutes(deps));
   await app.register(pdfRoutes(deps));
   await app.register(dispatchRoutes(deps));
+  await app.register(mailSettingsRoutes(deps));
+  await app.register(templateRoutes(deps));
+  await app.register(devMailRoutes(deps));
   // further route modules register here
 
   return app;
