@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createDemoData } from './demo.ts';
 import { isAppError } from './domain/errors.ts';
 import { startServer } from './server.ts';
+import { archiveMissingPdfs } from './pdf/backfill.ts';
 
 const program = new Command('faktura').description('Faktura: send many invoices by e-mail as PDF over your own SMTP server');
 
@@ -70,6 +71,7 @@ program
     const run = what === 'customers' ? importCustomers : importDocuments;
     try {
       const report = await db.kysely.transaction().execute((trx) => run({ trx, actor: SYSTEM_ACTOR, csv, dryRun: options.dryRun === true }));
+      if (what === 'documents' && !report.dryRun && report.created > 0) await archiveMissingPdfs({ db: db.kysely });
       for (const e of report.errors) console.error(`  ${e.message}`);
       console.log(report.dryRun ? `checked ${report.rows} rows, ${report.errors.length} problem(s)` : `imported ${report.created} ${what} from ${report.rows} rows`);
       process.exitCode = report.errors.length > 0 ? 1 : 0;

@@ -5,6 +5,7 @@ import { createCustomer } from './commands/customers.ts';
 import { createDocument, finalizeDocument } from './commands/documents.ts';
 import { createUser } from './commands/users.ts';
 import type { LineInput } from './domain/inputs.ts';
+import { archiveMissingPdfs } from './pdf/backfill.ts';
 
 /**
  * A realistic German demo data set for a hearing-aid acoustician: ~200 customers (some without
@@ -163,11 +164,12 @@ export async function createDemoData(db: Db, options: { customers?: number; docu
           },
         });
         // The newest documents stay drafts, as in a real practice's week.
-        if (daysAgo > 5 || random() < 0.5) await finalizeDocument({ trx, actor, id: doc.id });
+        if (daysAgo > 5 || random() < 0.5) await finalizeDocument({ trx, actor, id: doc.id, archivePdf: false });
         done++;
       }
     });
     options.onProgress?.(done, documentCount);
   }
+  await archiveMissingPdfs({ db: k });
   return { customers: customerCount, documents: documentCount, login: DEMO_LOGIN };
 }

@@ -88,6 +88,9 @@ describe.each(testDialects)('CSV import on %s', (dialect) => {
     expect(numbers).toContain('ALT-2019-0042');
     const a1 = docs.find((d: { number: string | null }) => d.number?.startsWith('RE-2026-'));
     expect(a1.grossCents).toBe(189_900 + 36_081 + 9_750);
+    // final documents are archived as PDF right after the import (rendered on worker threads)
+    const archived = await t.testDb.db.kysely.selectFrom('document_pdfs as p').innerJoin('documents as d', 'd.id', 'p.document_id').select('d.number').where('d.number', 'in', ['ALT-2019-0042', a1.number]).execute();
+    expect(archived).toHaveLength(2);
   });
 
   it('reports document rows with unknown customers, bad amounts, duplicate numbers and missing exemption reasons', async () => {

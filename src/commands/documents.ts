@@ -196,14 +196,19 @@ async function customerSnapshot(trx: Executor, customerId: number): Promise<Docu
  * customer and company data as issued, and archives the PDF — all in one transaction, so a
  * failure leaves neither a used number nor a half-final document (GoBD).
  */
-export async function finalizeDocument(input: { trx: Executor; actor: Actor; id: number; givenNumber?: string }): Promise<DocumentWithLines> {
+/**
+ * `archivePdf: false` is for bulk finalisation (import, demo data): the caller then archives the
+ * PDFs after commit with `archiveMissingPdfs`, which renders them on all cores from the same frozen
+ * snapshots — the bytes are the same as if rendered here.
+ */
+export async function finalizeDocument(input: { trx: Executor; actor: Actor; id: number; givenNumber?: string; archivePdf?: boolean }): Promise<DocumentWithLines> {
   const { trx, actor, id } = input;
   const current = await getDocument(trx, id);
   assertFinalizable(current.status, current.lines.length, id);
   await freezeAndNumber(trx, current, input.givenNumber);
   // PDF archive hook
   // GoBD: the PDF is rendered once, from the frozen snapshots, and archived in this transaction.
-  await databasePdfArchive.store(trx, id, await renderDocumentPdf(await buildRenderable(trx, id)));
+  if (input.archivePdf ?? true) await databasePdfArchive.store(trx, id, await renderDocumentPdf(await buildRenderable(trx, id)));
   await audit(trx, actor, 'document.finalize', 'document', id);
   return getDocument(trx, id);
 }

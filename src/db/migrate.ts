@@ -1,9 +1,9 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind, Db } from './connection.ts';
 import { core } from './migrations/0001_core.ts';
+import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 import { mail } from './migrations/0002_mail.ts';
 import { dispatch } from './migrations/0004_dispatch.ts';
-import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -13,8 +13,8 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_core': core(dialect),
     '0002_mail': mail(dialect),
-    '0004_dispatch': dispatch(dialect),
     '0003_pdf_archive': pdfArchive(dialect),
+    '0004_dispatch': dispatch(dialect),
   };
 }
 
@@ -31,6 +31,9 @@ function migrator(db: Db): Migrator {
   return new Migrator({
     db: db.kysely,
     provider: new StaticProvider(allMigrations(db.dialect)),
+    // Migrations are independent tables per feature; a database created while one was being
+    // developed may have run a later one first.
+    allowUnorderedMigrations: true,
     ...(db.schema ? { migrationTableSchema: db.schema } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { importCustomers, importDocuments } from '../../commands/import.ts';
+import { archiveMissingPdfs } from '../../pdf/backfill.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { booleanQuery } from '../schemas.ts';
@@ -22,6 +23,9 @@ export const importRoutes =
 
     app.post('/api/import/documents', { preValidation: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import documents from CSV, one row per line item; all rows or none') }, async (request) => {
       const actor = requireActor(request);
-      return db.transaction().execute((trx) => importDocuments({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
+      const report = await db.transaction().execute((trx) => importDocuments({ trx, actor, csv: request.body, dryRun: request.query.dryRun }));
+      // Final documents were committed without PDFs; render and archive them on all cores now.
+      if (!report.dryRun && report.created > 0) await archiveMissingPdfs({ db });
+      return report;
     });
   };
