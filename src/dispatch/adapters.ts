@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/connection.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { ClassifiedFailure, FailureClass } from '../domain/dispatch.ts';
 import { isAppError } from '../domain/errors.ts';
 import { composeMessage, messageIdDomain } from '../mail/compose.ts';
@@ -70,15 +71,15 @@ export function mailerFromSettings(settings: MailSettings, version: string, opti
 
 export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts {
   return {
-    async openMailer(db: Db) {
-      const row = await loadMailSettingsRow(db.kysely);
+    async openMailer(db: Kysely<Database>) {
+      const row = await loadMailSettingsRow(db);
       if (!row) return undefined;
       const version = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 16);
       return mailerFromSettings(settingsFromRow(row, options.secret), version, options);
     },
-    loadPdf: (db, documentId) => databasePdfArchive.load(db.kysely, documentId),
+    loadPdf: (db, documentId) => databasePdfArchive.load(db, documentId),
     async loadTemplate(db, templateId) {
-      const t = await db.kysely
+      const t = await db
         .selectFrom('templates')
         .select(['id', 'name', 'language', 'subject', 'body'])
         .where('id', '=', templateId)

@@ -93,7 +93,7 @@ export type ComposedMessage = Omit<OutgoingMessage, 'attachments'> & { attachmen
 export async function loadAttachments(db: Db, ports: DispatchPorts, documents: readonly MessageDocument[]): Promise<ArchivedAttachment[]> {
   const attachments: ArchivedAttachment[] = [];
   for (const d of documents) {
-    const archived = await ports.loadPdf(db, d.id);
+    const archived = await ports.loadPdf(db.kysely, d.id);
     if (!archived) throw new AttachmentMissingError(d.id);
     attachments.push({ filename: attachmentFilename(d), content: archived.pdf, contentType: 'application/pdf', documentId: d.id, sha256: archived.sha256 });
   }

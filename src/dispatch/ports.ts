@@ -1,4 +1,5 @@
-import type { Db } from '../db/connection.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { ClassifiedFailure } from '../domain/dispatch.ts';
 
 /**
@@ -114,13 +115,17 @@ export interface RenderedText {
   html?: string | undefined;
 }
 
+/**
+ * Functions take the executor to run on (the caller's transaction where there is one): on SQLite a
+ * call on another connection handle inside a transaction would wait for that transaction forever.
+ */
 export interface DispatchPorts {
   /** undefined when no SMTP server is configured yet (the seed's precondition) */
-  openMailer(db: Db): Promise<Mailer | undefined>;
+  openMailer(db: Kysely<Database>): Promise<Mailer | undefined>;
   /** the archived bytes of a final document, exactly as finalised; loaded per delivery */
-  loadPdf(db: Db, documentId: number): Promise<ArchivedPdf | undefined>;
+  loadPdf(db: Kysely<Database>, documentId: number): Promise<ArchivedPdf | undefined>;
   /** a template of kind `customerNotification` (Kunden Benachrichtigung) */
-  loadTemplate(db: Db, templateId: number): Promise<TemplateText | undefined>;
+  loadTemplate(db: Kysely<Database>, templateId: number): Promise<TemplateText | undefined>;
   render(template: TemplateSnapshot, data: RenderData): Promise<RenderedText>;
   /** one PDF from many, for the print batch of customers who want paper */
   mergePdfs(pdfs: Buffer[]): Promise<Buffer>;

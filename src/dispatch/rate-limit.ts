@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
 /**
@@ -36,10 +36,16 @@ export function bucketParams(spec: BucketSpec): BucketParams {
   return { capacityMilli: capacity * 1000, refillPerMs: ((limit + 1 - capacity) * 1000) / spec.windowMs };
 }
 
-/** Tokens (milli) after refilling from `updatedMs` to `nowMs`; a clock that went backwards refills nothing. */
-export function refilled(params: BucketParams, tokensMilli: number, updatedMs: number, nowMs: number): number {
+/**
+ * Tokens (milli) after refilling from `updatedMs` to `nowMs`, and the new reference time. Only the
+ * time that was turned into whole milli-tokens is consumed, so frequent refills do not round the
+ * refill away; a clock that went backwards refills nothing.
+ */
+export function refilled(params: BucketParams, tokensMilli: number, updatedMs: number, nowMs: number): { tokensMilli: number; updatedMs: number } {
   const elapsed = Math.max(0, nowMs - updatedMs);
-  return Math.min(params.capacityMilli, tokensMilli + Math.floor(elapsed * params.refillPerMs));
+  const added = Math.floor(elapsed * params.refillPerMs);
+  if (tokensMilli + added >= params.capacityMilli) return { tokensMilli: Math.max(tokensMilli, params.capacityMilli), updatedMs: Math.max(nowMs, updatedMs) };
+  return { tokensMilli: tokensMilli + added, updatedMs: updatedMs + Math.ceil(added / params.refillPerMs) };
 }
 
 /** Milliseconds until one whole token is available. */
@@ -74,17 +80,17 @@ export class DbRateLimiter {
     if (this.specs.length === 0 || wanted <= 0) return { granted: wanted, waitMs: 0 };
     let granted = wanted;
     let waitMs = 0;
-    const taken: { name: string; amount: number }[] = [];
+    const taken: { name: string; amount: number; params: BucketParams }[] = [];
     for (const { spec, params } of this.specs) {
       const result = await this.takeFrom(spec.name, params, granted);
       if (result.granted < granted) {
         // Give back to the buckets already charged what this bucket did not allow.
-        for (const t of taken) await this.giveBack(t.name, t.amount - result.granted);
+        for (const t of taken) await this.giveBack(t.name, t.amount - result.granted, t.params);
         for (const t of taken) t.amount = result.granted;
       }
       granted = result.granted;
       waitMs = Math.max(waitMs, result.waitMs);
-      taken.push({ name: spec.name, amount: granted });
+      taken.push({ name: spec.name, amount: granted, params });
       if (granted === 0) break;
     }
     return { granted, waitMs };
@@ -93,15 +99,15 @@ export class DbRateLimiter {
   /** Returns unused tokens (claimed fewer deliveries than tokens taken). */
   async refund(amount: number): Promise<void> {
     if (this.specs.length === 0 || amount <= 0) return;
-    for (const { spec } of this.specs) await this.giveBack(spec.name, amount);
+    for (const { spec, params } of this.specs) await this.giveBack(spec.name, amount, params);
   }
 
-  private async giveBack(name: string, amount: number): Promise<void> {
+  private async giveBack(name: string, amount: number, params: BucketParams): Promise<void> {
     if (amount <= 0) return;
-    // Capacity is enforced on the next refill (min with capacity), so a plain increment is safe.
+    // One atomic statement (no compare-and-swap needed), capped at the capacity.
     await this.db
       .updateTable('dispatch_rate_buckets')
-      .set((eb) => ({ tokens_milli: eb('tokens_milli', '+', amount * 1000) }))
+      .set({ tokens_milli: sql<number>`case when tokens_milli + ${amount * 1000} > ${params.capacityMilli} then ${params.capacityMilli} else tokens_milli + ${amount * 1000} end` })
       .where('name', '=', name)
       .execute();
   }
@@ -119,12 +125,12 @@ export class DbRateLimiter {
         continue;
       }
       row = { tokens_milli: Number(row.tokens_milli), updated_ms: Number(row.updated_ms) };
-      const tokens = refilled(params, row.tokens_milli, row.updated_ms, now);
-      const granted = Math.min(wanted, Math.floor(tokens / 1000));
-      const left = tokens - granted * 1000;
+      const fresh = refilled(params, row.tokens_milli, row.updated_ms, now);
+      const granted = Math.min(wanted, Math.floor(fresh.tokensMilli / 1000));
+      const left = fresh.tokensMilli - granted * 1000;
       const swapped = await this.db
         .updateTable('dispatch_rate_buckets')
-        .set({ tokens_milli: left, updated_ms: Math.max(now, row.updated_ms) })
+        .set({ tokens_milli: left, updated_ms: fresh.updatedMs })
         .where('name', '=', name)
         .where('tokens_milli', '=', row.tokens_milli)
         .where('updated_ms', '=', row.updated_ms)

@@ -95,7 +95,8 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
       .columns(['dispatch_id', 'customer_id', 'removed', 'created_at'])
       .expression(
         selected()
-          .select([sql<number>`${id}`.as('dispatch_id'), 'd.customer_id', sql<number>`0`.as('removed'), sql<string>`${now}`.as('created_at')])
+          // Typed literals: PostgreSQL cannot infer a parameter's type in a select list.
+          .select([sql<number>`cast(${id} as integer)`.as('dispatch_id'), 'd.customer_id', sql<number>`0`.as('removed'), sql<string>`cast(${now} as text)`.as('created_at')])
           .distinct()
           .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_recipients as r').select('r.id').where('r.dispatch_id', '=', id).whereRef('r.customer_id', '=', 'd.customer_id')))),
       )
@@ -106,7 +107,7 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
       .expression(
         selected()
           .innerJoin('dispatch_recipients as r', (j) => j.onRef('r.customer_id', '=', 'd.customer_id').on('r.dispatch_id', '=', id))
-          .select([sql<number>`${id}`.as('dispatch_id'), 'r.id as recipient_id', 'd.id as document_id', sql<number>`0`.as('excluded')])
+          .select([sql<number>`cast(${id} as integer)`.as('dispatch_id'), 'r.id as recipient_id', 'd.id as document_id', sql<number>`0`.as('excluded')])
           .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_documents as x').select('x.document_id').where('x.dispatch_id', '=', id).whereRef('x.document_id', '=', 'd.id')))),
       )
       .execute();
@@ -358,12 +359,12 @@ export async function listRecipients(
 
 // ---- editing the draft ----
 
-export async function updateDispatch(input: { trx: Executor; actor: Actor; db: Db; ports: DispatchPorts; id: number; templateId?: number | null; mode?: DispatchMode }): Promise<void> {
+export async function updateDispatch(input: { trx: Executor; actor: Actor; ports: DispatchPorts; id: number; templateId?: number | null; mode?: DispatchMode }): Promise<void> {
   const { trx, actor, id } = input;
   const d = await loadDispatch(trx, id);
   assertDraft(d);
   if (input.templateId !== undefined && input.templateId !== null) {
-    const template = await input.ports.loadTemplate(input.db, input.templateId);
+    const template = await input.ports.loadTemplate(trx, input.templateId);
     if (!template) throw new AppError('validation', 'dispatch.templateNotFound', `template ${input.templateId} does not exist or is not a customer notification`, { field: 'templateId' });
   }
   await trx
@@ -478,7 +479,7 @@ async function dispatchTemplate(db: Db, ports: DispatchPorts, d: DispatchRow): P
   const snapshot = parseTemplateSnapshot(d.template_snapshot);
   if (snapshot) return snapshot;
   if (d.template_id === null) throw new AppError('incomplete', 'dispatch.templateMissing', 'choose a template (Dokumentvorlage) first', { field: 'templateId' });
-  const template = await ports.loadTemplate(db, d.template_id);
+  const template = await ports.loadTemplate(db.kysely, d.template_id);
   if (!template) throw new AppError('incomplete', 'dispatch.templateMissing', `template ${d.template_id} no longer exists`, { field: 'templateId' });
   return template;
 }
@@ -495,7 +496,7 @@ export async function previewRecipient(input: { db: Db; ports: DispatchPorts; id
   if (!customer) throw notFound('customer', recipient.customerId);
   const documents = await loadMessageDocuments(db.kysely, recipient.documents.filter((x) => !x.excluded && x.status === 'final').map((x) => x.id));
   const company = await loadMessageCompany(db.kysely);
-  const mailer = await ports.openMailer(db);
+  const mailer = await ports.openMailer(db.kysely);
   mailer?.close();
   const message = await composeDeliveryMessage({
     db,
@@ -522,7 +523,7 @@ export async function previewRecipient(input: { db: Db; ports: DispatchPorts; id
 export async function sendTestMessage(input: { db: Db; ports: DispatchPorts; actor: Actor; id: number; customerId?: number; to: string }): Promise<{ messageId: string; response: string }> {
   const { db, ports, actor, id } = input;
   const preview = await previewRecipient({ db, ports, id, ...(input.customerId === undefined ? {} : { customerId: input.customerId }) });
-  const mailer = await ports.openMailer(db);
+  const mailer = await ports.openMailer(db.kysely);
   if (!mailer) throw new AppError('incomplete', 'smtp.notConfigured', 'configure the SMTP server (Postausgangsserver) first');
   try {
     const d = await loadDispatch(db.kysely, id);
@@ -577,12 +578,12 @@ function isActiveDocumentViolation(error: unknown): boolean {
  */
 export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor: Actor; id: number; idempotencyKey: string | null }): Promise<SendOutcome> {
   const { db, ports, actor, id } = input;
-  const mailer = await ports.openMailer(db);
+  const mailer = await ports.openMailer(db.kysely);
   mailer?.close();
   // The template is read before the transaction (it may come from another module's storage);
   // its snapshot is stored with the dispatch so later edits of the template change nothing.
   const before = await loadDispatch(db.kysely, id);
-  const template = before.template_id === null ? undefined : await ports.loadTemplate(db, before.template_id);
+  const template = before.template_id === null ? undefined : await ports.loadTemplate(db.kysely, before.template_id);
   try {
     return await db.kysely.transaction().execute(async (trx) => {
       const now = nowIso();
@@ -856,7 +857,7 @@ export async function printBatch(input: { db: Db; ports: DispatchPorts; id: numb
   if (docs.length === 0) throw new AppError('notFound', 'dispatch.noPrintBatch', 'no recipient of this dispatch wants paper invoices');
   const pdfs: Buffer[] = [];
   for (const d of docs) {
-    const archived = await ports.loadPdf(db, d.id);
+    const archived = await ports.loadPdf(db.kysely, d.id);
     if (!archived) throw new AppError('conflict', 'document.pdfMissing', `document ${d.id} has no archived PDF`, { meta: { documentId: d.id } });
     pdfs.push(archived.pdf);
   }

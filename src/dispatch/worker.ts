@@ -230,7 +230,7 @@ class Worker implements DispatchWorker {
   private async currentMailer(): Promise<Mailer | undefined> {
     if (this.mailer && this.now() - this.mailerCheckedAt < this.settingsRefreshMs) return this.mailer;
     this.mailerCheckedAt = this.now();
-    const fresh = await this.ports.openMailer(this.db);
+    const fresh = await this.ports.openMailer(this.db.kysely);
     if (this.mailer && fresh && fresh.version === this.mailer.version) {
       fresh.close();
       return this.mailer;

@@ -68,7 +68,7 @@ export const dispatchRoutes =
         const actor = requireActor(request);
         const { templateId, mode } = request.body;
         await k.transaction().execute((trx) =>
-          updateDispatch({ trx, actor, db, ports, id: request.params.id, ...(templateId !== undefined ? { templateId } : {}), ...(mode !== undefined ? { mode } : {}) }),
+          updateDispatch({ trx, actor, ports, id: request.params.id, ...(templateId !== undefined ? { templateId } : {}), ...(mode !== undefined ? { mode } : {}) }),
         );
         return getDispatch(k, request.params.id);
       },
