@@ -33,8 +33,11 @@ async function ensureInitialAdmin(db: Db, config: Config): Promise<void> {
 async function serveWebApp(app: FastifyInstance): Promise<boolean> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
   await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
-  app.setNotFoundHandler((request, reply) => {
-    if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+  // A catch-all GET route rather than a second not-found handler: buildApp already sets the root
+  // not-found handler, and Fastify refuses a second one for the same prefix (start-up crashed).
+  // Specific routes (API, static files) win over the wildcard; unknown /api/ paths stay problem+json.
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
+    if (!request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
     return sendProblem(reply, problemFromAppError(new AppError('notFound', 'route.notFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
   });
   return true;

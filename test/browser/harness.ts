@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ADMIN = { email: 'admin@praxis.test', password: 'admin-passwort-1' };
+export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'browser');
+
+export interface RunningApp {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A real `faktura serve` on a fresh SQLite database in a temporary directory, on a free port. */
+export async function startApp(extraEnv: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'faktura-browser-'));
+  const child: ChildProcess = spawn(process.execPath, ['bin/faktura.js', 'serve'], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? dataDir,
+      FAKTURA_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      FAKTURA_ADMIN_EMAIL: ADMIN.email,
+      FAKTURA_ADMIN_PASSWORD: ADMIN.password,
+      FAKTURA_MAIL_CATCHER_PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /running at (http:\/\/[^\s;]+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function newPage(browser: Browser, baseURL: string, locale = 'de-DE'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, locale, viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export async function login(page: Page, email = ADMIN.email, password = ADMIN.password): Promise<void> {
+  await page.getByLabel(/^(E-Mail|E-mail)/).fill(email);
+  await page.getByLabel(/^(Passwort|Password)/).fill(password);
+  await page.getByRole('button', { name: /^(Anmelden|Log in)$/ }).click();
+}
+
+/** Does the server have this route yet? (Screens for routes other engineers are still writing.) */
+export async function hasRoute(page: Page, path: string): Promise<boolean> {
+  const response = await page.request.get(path);
+  if (response.status() !== 404) return true;
+  const body: unknown = await response.json().catch(() => null);
+  return !(typeof body === 'object' && body !== null && 'code' in body && body.code === 'route.notFound');
+}
