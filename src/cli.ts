@@ -9,6 +9,9 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createDemoData } from './demo.ts';
 import { isAppError } from './domain/errors.ts';
 import { startServer } from './server.ts';
+import { pino } from 'pino';
+import { startDispatchWorker } from './dispatch/index.ts';
+import { LOG_REDACT } from './http/app.ts';
 import { archiveMissingPdfs } from './pdf/backfill.ts';
 
 const program = new Command('faktura').description('Faktura: send many invoices by e-mail as PDF over your own SMTP server');
@@ -27,6 +30,24 @@ program
   .action(async (options: { worker: boolean; demo?: boolean }) => {
     const config = loadConfig();
     await startServer({ ...config, demo: config.demo || options.demo === true }, { worker: options.worker });
+  });
+
+program
+  .command('worker')
+  .description('run only the dispatch worker (any number of them can share one PostgreSQL database)')
+  .action(async () => {
+    const { config, db } = openFromEnv();
+    await migrateToLatest(db);
+    const logger = pino({ level: config.logLevel, redact: LOG_REDACT });
+    const worker = startDispatchWorker({ db, config, log: (level, message, data) => logger[level](data ?? {}, message) });
+    logger.info({ worker: worker.id }, 'dispatch worker started');
+    const stop = async () => {
+      await worker.stop({ timeoutMs: 30_000 });
+      await db.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
   });
 
 program

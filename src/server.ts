@@ -12,6 +12,9 @@ import { DEMO_LOGIN, createDemoData } from './demo.ts';
 import { buildApp } from './http/app.ts';
 import { problemFromAppError, sendProblem } from './http/errors.ts';
 import { AppError } from './domain/errors.ts';
+import { startDispatchWorker } from './dispatch/index.ts';
+import type { WorkerLog } from './dispatch/worker.ts';
+import { startDemoMail } from './mail/demo.ts';
 
 const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -43,6 +46,10 @@ async function serveWebApp(app: FastifyInstance): Promise<boolean> {
   return true;
 }
 
+export function workerLog(app: FastifyInstance): WorkerLog {
+  return (level, message, data) => app.log[level](data ?? {}, message);
+}
+
 export async function startServer(config: Config, options: { worker: boolean; quiet?: boolean }): Promise<RunningServer> {
   const log = (message: string) => {
     if (!options.quiet) console.log(message);
@@ -61,19 +68,25 @@ export async function startServer(config: Config, options: { worker: boolean; qu
 
   const app = await buildApp({ db, config }, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const hasWeb = await serveWebApp(app);
-  // startup hooks (mail catcher, dispatch worker) register here
+  // Demo mode only: an SMTP sink on 127.0.0.1 that the mail settings point at, so the whole
+  // workflow runs without a mail provider. Never started in a production configuration.
+  const catcher = config.demo ? await startDemoMail({ db, secret: config.secret, port: config.mailCatcherPort }) : undefined;
+  const worker = options.worker ? startDispatchWorker({ db, config, log: workerLog(app) }) : undefined;
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   log(`Faktura is running at ${url}${hasWeb ? '' : ' (API only: run `npm run build` for the web app)'}; API docs at ${url}/api/docs`);
-  if (config.demo) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+  if (config.demo) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}; mails go to the built-in catcher on port ${catcher?.port} (menu: Posteingang)`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Stop claiming first and let SMTP transactions in flight finish, so nothing is left `sending`.
+      await worker?.stop({ timeoutMs: 30_000 });
       await app.close();
+      await catcher?.close();
       await db.close();
     })();
     return stopping;
