@@ -16,6 +16,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/import.ts';
 import { pdfRoutes } from './routes/pdf.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { dispatchRoutes } from './routes/dispatches.ts';
 import { userRoutes } from './routes/users.ts';
 import { mailSettingsRoutes } from './routes/mail-settings.ts';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(companyRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(importRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(pdfRoutes(deps));
   await app.register(dispatchRoutes(deps));
   await app.register(mailSettingsRoutes(deps));
