@@ -44,7 +44,8 @@ export function bucketParams(spec: BucketSpec): BucketParams {
 export function refilled(params: BucketParams, tokensMilli: number, updatedMs: number, nowMs: number): { tokensMilli: number; updatedMs: number } {
   const elapsed = Math.max(0, nowMs - updatedMs);
   const added = Math.floor(elapsed * params.refillPerMs);
-  if (tokensMilli + added >= params.capacityMilli) return { tokensMilli: Math.max(tokensMilli, params.capacityMilli), updatedMs: Math.max(nowMs, updatedMs) };
+  // Clamped to the capacity: a lowered limit (the admin changed the settings) applies at once.
+  if (tokensMilli + added >= params.capacityMilli) return { tokensMilli: params.capacityMilli, updatedMs: Math.max(nowMs, updatedMs) };
   return { tokensMilli: tokensMilli + added, updatedMs: updatedMs + Math.ceil(added / params.refillPerMs) };
 }
 

@@ -270,7 +270,7 @@ class Worker implements DispatchWorker {
       for (const state of ['retrying', 'queued'] as const) {
         const left = tokens.granted - claimed.length;
         if (left <= 0) break outer;
-        let due = k
+        const due = k
           .selectFrom('deliveries')
           .select('id')
           .where('dispatch_id', '=', d.id)
@@ -280,15 +280,23 @@ class Worker implements DispatchWorker {
           .orderBy('next_attempt_at')
           .orderBy('id')
           .limit(left);
-        if (this.db.dialect === 'postgres') due = due.forUpdate().skipLocked();
-        const rows = await k
-          .updateTable('deliveries')
-          .set({ lease_owner: this.id, lease_until: until })
-          .where('id', 'in', due)
-          // Re-checked on the row itself: on PostgreSQL the UPDATE sees the latest version.
-          .where('state', '=', state)
-          .returning(CLAIM_COLUMNS)
-          .execute();
+        let rows: Claimed[];
+        if (this.db.dialect === 'postgres') {
+          // A CTE is evaluated once. `WHERE id IN (SELECT … SKIP LOCKED LIMIT n)` may be re-run by
+          // the planner, and each run can skip to other rows, claiming more than n.
+          rows = await k
+            .with('due', () => due.forUpdate().skipLocked())
+            .updateTable('deliveries')
+            .from('due')
+            .set({ lease_owner: this.id, lease_until: until })
+            .whereRef('deliveries.id', '=', 'due.id')
+            .where('deliveries.state', '=', state)
+            .returning(['deliveries.id', 'deliveries.dispatch_id', 'deliveries.recipient_id', 'deliveries.customer_id', 'deliveries.attempts', 'deliveries.to_email', 'deliveries.to_name'])
+            .execute();
+        } else {
+          // One statement: atomic under SQLite's write lock, also across processes.
+          rows = await k.updateTable('deliveries').set({ lease_owner: this.id, lease_until: until }).where('id', 'in', due).where('state', '=', state).returning(CLAIM_COLUMNS).execute();
+        }
         claimed.push(...rows);
       }
     }
