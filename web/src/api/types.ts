@@ -176,6 +176,7 @@ export type TemplateKind = 'customerNotification';
 
 export interface Template {
   id: number;
+  active?: boolean;
   name: string;
   kind: TemplateKind;
   language: Locale;
@@ -187,13 +188,26 @@ export interface Template {
 
 export interface TemplatePreview {
   subject: string;
-  body: string;
+  text: string;
+  html?: string;
+  /** rendered with sample data (no customer chosen) */
+  sample: boolean;
+}
+
+export interface TestMessageResult {
+  result: 'sent' | 'failed';
+  messageId: string;
+  reply: string | null;
+  failureClass?: string;
 }
 
 export type SecurityMode = 'none' | 'starttls' | 'tls';
 
+/** Before an admin set up a server, the API answers `{ configured: false }`. */
+export type MailSettingsResponse = MailSettings | { configured: false };
+
 export interface MailSettings {
-  configured: boolean;
+  configured: true;
   preset: string | null;
   host: string;
   port: number;

@@ -38,7 +38,7 @@ export function Layout() {
   const navigate = useNavigate();
   const [opened, { toggle, close }] = useDisclosure();
   // The demo mail catcher's inbox exists only in demo mode; the route answers 404 otherwise.
-  const inbox = useQuery({ queryKey: ['dev-mails-available'], queryFn: () => api.get<unknown>('/api/dev/mails?pageSize=1'), retry: false, staleTime: Infinity });
+  const inbox = useQuery({ queryKey: ['dev-mails-available'], queryFn: () => api.get<unknown>('/api/dev/mails'), retry: false, staleTime: Infinity });
 
   const isActive = (to: string) => location.pathname === to || location.pathname.startsWith(`${to}/`);
   const icon: { size: number; stroke: number; 'aria-hidden': boolean } = { size: 18, stroke: 1.6, 'aria-hidden': true };

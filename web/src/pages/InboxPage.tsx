@@ -12,16 +12,19 @@ import { useLocale } from '../lib/hooks';
 import { itemsOf } from '../lib/items';
 
 interface CaughtMail {
-  id: number | string;
+  id: number;
   from: string;
-  to: string | string[];
+  to: string;
   subject: string;
   receivedAt: string;
-  text?: string | null;
-  attachments?: { index?: number; filename: string; contentType?: string; size?: number; url?: string }[];
+  attachments: { index: number; filename: string; contentType: string; size: number }[];
 }
 
-const recipients = (to: string | string[]) => (Array.isArray(to) ? to.join(', ') : to);
+interface CaughtMailDetail extends CaughtMail {
+  text: string;
+}
+
+const recipients = (to: string) => to;
 
 /** Posteingang (demo): what the built-in mail catcher received, so a newcomer sees what customers get. */
 export function InboxPage() {
@@ -31,6 +34,7 @@ export function InboxPage() {
   const mails = useQuery({ queryKey: ['dev-mails'], queryFn: async () => itemsOf<CaughtMail>(await api.get<unknown>('/api/dev/mails')), refetchInterval: 5000 });
   const list = mails.data ?? [];
   const current = list.find((m) => m.id === selected) ?? list[0];
+  const detail = useQuery({ queryKey: ['dev-mail', current?.id], queryFn: () => api.get<CaughtMailDetail>(`/api/dev/mails/${current?.id ?? 0}`), enabled: current !== undefined });
   return (
     <>
       <PageHeader title={t('inbox.title')} description={t('inbox.description')} />
@@ -52,7 +56,7 @@ export function InboxPage() {
                       onClick={() => setSelected(m.id)}
                       label={m.subject}
                       description={`${recipients(m.to)} · ${formatDateTime(m.receivedAt, locale)}`}
-                      rightSection={m.attachments && m.attachments.length > 0 ? <IconPaperclip size={14} aria-label={t('inbox.hasAttachments')} /> : undefined}
+                      rightSection={m.attachments.length > 0 ? <IconPaperclip size={14} aria-label={t('inbox.hasAttachments')} /> : undefined}
                     />
                   ))}
                 </nav>
@@ -75,23 +79,19 @@ export function InboxPage() {
                   <Text size="xs" c="dimmed">
                     {formatDateTime(current.receivedAt, locale)}
                   </Text>
-                  {current.attachments && current.attachments.length > 0 && (
+                  {current.attachments.length > 0 && (
                     <Group gap="xs">
                       {current.attachments.map((a, i) => (
                         <Badge key={`${a.filename}-${i}`} variant="light" leftSection={<IconPaperclip size={12} aria-hidden />} component="span">
-                          {a.url ? (
-                            <Anchor href={a.url} target="_blank" size="xs">
-                              {a.filename}
-                            </Anchor>
-                          ) : (
-                            a.filename
-                          )}
+                          <Anchor href={`/api/dev/mails/${current.id}/attachments/${a.index}`} target="_blank" size="xs">
+                            {a.filename}
+                          </Anchor>
                         </Badge>
                       ))}
                     </Group>
                   )}
                   <Paper bg="gray.0" p="sm" withBorder>
-                    <pre className="preview-body">{current.text ?? ''}</pre>
+                    <pre className="preview-body">{detail.data?.text ?? ''}</pre>
                   </Paper>
                 </Stack>
               </Paper>

@@ -236,6 +236,11 @@ function DraftEditor({ doc }: { doc: FaktDocument | null }) {
               {t('documents.finalize')}
             </Button>
             {savedId !== null && (
+              <Button component="a" variant="default" href={`/api/documents/${savedId}/pdf`} target="_blank" rel="noopener" leftSection={<IconFileTypePdf size={16} aria-hidden />}>
+                {t('documents.previewPdf')}
+              </Button>
+            )}
+            {savedId !== null && (
               <Button variant="subtle" color="red" leftSection={<IconTrash size={16} aria-hidden />} onClick={() => setConfirmDelete(true)}>
                 {t('documents.deleteDraft')}
               </Button>

@@ -40,7 +40,7 @@ export function LinesEditor(props: {
 
   return (
     <>
-      <Table.ScrollContainer minWidth={900}>
+      <Table.ScrollContainer minWidth={1000}>
         <Table verticalSpacing="xs" aria-label={t('documents.lines')}>
           <Table.Thead>
             <Table.Tr>
@@ -48,9 +48,9 @@ export function LinesEditor(props: {
               <Table.Th>{t('documents.lineFields.description')}</Table.Th>
               <Table.Th w={90}>{t('documents.lineFields.quantity')}</Table.Th>
               <Table.Th w={80}>{t('documents.lineFields.unit')}</Table.Th>
-              <Table.Th w={120}>{t('documents.lineFields.unitPrice')}</Table.Th>
-              <Table.Th w={110}>{t('documents.lineFields.vatRate')}</Table.Th>
-              <Table.Th w={80}>{t('documents.lineFields.discount')}</Table.Th>
+              <Table.Th w={150}>{t('documents.lineFields.unitPrice')}</Table.Th>
+              <Table.Th w={160}>{t('documents.lineFields.vatRate')}</Table.Th>
+              <Table.Th w={90}>{t('documents.lineFields.discount')}</Table.Th>
               <Table.Th w={120} ta="right">
                 {t('documents.lineFields.net')}
               </Table.Th>

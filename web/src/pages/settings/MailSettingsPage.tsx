@@ -4,8 +4,8 @@ import { IconAlertTriangle, IconCheck, IconCircleCheck, IconCircleX, IconPlugCon
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api } from '../../api/client';
-import type { ConnectionTestOutcome, MailPreset, MailSettings, SecurityMode } from '../../api/types';
+import { api } from '../../api/client';
+import type { ConnectionTestOutcome, MailPreset, MailSettings, MailSettingsResponse, SecurityMode, TestMessageResult } from '../../api/types';
 import { useUser } from '../../auth/session';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
@@ -83,22 +83,15 @@ export function MailSettingsPage() {
   const queryClient = useQueryClient();
   const settings = useQuery({
     queryKey: ['mail-settings'],
-    // Before an admin configured a server the API answers 404: that is an empty form, not an error.
-    queryFn: async () => {
-      try {
-        return await api.get<MailSettings>('/api/settings/mail');
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404 && error.code !== 'route.notFound') return null;
-        throw error;
-      }
-    },
+    queryFn: () => api.get<MailSettingsResponse>('/api/settings/mail'),
   });
   const presets = useQuery({ queryKey: ['mail-presets'], queryFn: async () => itemsOf<MailPreset>(await api.get<unknown>('/api/settings/mail/presets')), staleTime: Infinity });
   const [form, setForm] = useState<FormState>(EMPTY);
   const [testTo, setTestTo] = useState(user.email);
+  const saved = settings.data?.configured ? settings.data : null;
   useEffect(() => {
-    if (settings.data) setForm(toForm(settings.data));
-  }, [settings.data]);
+    if (saved) setForm(toForm(saved));
+  }, [saved]);
 
   const save = useMutation({
     mutationFn: (f: FormState) => api.put<MailSettings>('/api/settings/mail', toInput(f)),
@@ -107,10 +100,13 @@ export function MailSettingsPage() {
       notifications.show({ color: 'green', icon: <IconCheck size={16} />, message: t('mail.saved') });
     },
   });
-  const test = useMutation({ mutationFn: () => api.post<ConnectionTestOutcome>('/api/settings/mail/test', {}) });
+  // Tests what is in the form, saved or not: the admin sees whether it works before saving.
+  const test = useMutation({ mutationFn: () => api.post<ConnectionTestOutcome>('/api/settings/mail/test', { settings: toInput(form) }) });
   const testMessage = useMutation({
-    mutationFn: () => api.post<unknown>('/api/settings/mail/test-message', { to: testTo.trim() }),
-    onSuccess: () => notifications.show({ color: 'green', icon: <IconSend size={16} />, message: t('mail.testMessageSent', { to: testTo.trim() }) }),
+    mutationFn: () => api.post<TestMessageResult>('/api/settings/mail/test-message', { to: testTo.trim(), language: locale }),
+    onSuccess: (result) => {
+      if (result.result === 'sent') notifications.show({ color: 'green', icon: <IconSend size={16} />, message: t('mail.testMessageSent', { to: testTo.trim() }) });
+    },
   });
 
   const errors = useFieldErrors(save.error);
@@ -126,8 +122,6 @@ export function MailSettingsPage() {
     setForm((f) => ({ ...f, preset: preset.id, host: preset.host || f.host, port: preset.port, security: preset.security, ratePerMinute: preset.ratePerMinute, ratePerDay: preset.ratePerDay ?? '', poolSize: preset.poolSize }));
   };
   const selectedPreset = presets.data?.find((p) => p.id === form.preset);
-  const saved = settings.data ?? null;
-  const dirty = saved === null || JSON.stringify(toInput(form)) !== JSON.stringify(toInput(toForm(saved)));
 
   if (settings.error) return <ErrorAlert error={settings.error} />;
   if (settings.isPending) return <Skeleton h={400} />;
@@ -296,9 +290,9 @@ export function MailSettingsPage() {
                 {t('mail.testTitle')}
               </Title>
               <Text size="sm" c="dimmed" mb="sm">
-                {dirty && saved ? t('mail.testUsesSaved') : t('mail.testHint')}
+                {t('mail.testHint')}
               </Text>
-              <Button fullWidth variant="light" leftSection={<IconPlugConnected size={16} aria-hidden />} loading={test.isPending} disabled={saved === null} onClick={() => test.mutate()}>
+              <Button fullWidth variant="light" leftSection={<IconPlugConnected size={16} aria-hidden />} loading={test.isPending} disabled={form.host.trim() === ''} onClick={() => test.mutate()}>
                 {t('mail.testConnection')}
               </Button>
               {test.isPending && (
@@ -337,6 +331,25 @@ export function MailSettingsPage() {
                 </Stack>
               </form>
               <ErrorAlert error={testMessage.error} />
+              {testMessage.data?.result === 'failed' && (
+                <Alert color="red" mt="sm" role="alert" title={t('mail.testMessageFailed')}>
+                  {testMessage.data.reply && (
+                    <Text size="xs">
+                      {t('mail.serverReply')} <Code>{testMessage.data.reply}</Code>
+                    </Text>
+                  )}
+                </Alert>
+              )}
+              {testMessage.data?.result === 'sent' && (
+                <Alert color="green" mt="sm" role="status" data-testid="test-message-sent">
+                  {t('mail.testMessageSent', { to: testTo.trim() })}
+                  {testMessage.data.reply && (
+                    <Text size="xs" mt={4}>
+                      {t('mail.serverReply')} <Code>{testMessage.data.reply}</Code>
+                    </Text>
+                  )}
+                </Alert>
+              )}
             </Paper>
           </Stack>
         </Grid.Col>
@@ -360,7 +373,7 @@ function Verdict({ outcome }: { outcome: ConnectionTestOutcome }) {
         </Text>
       )}
       <Text size="xs" c="dimmed" mt={4}>
-        {outcome.detail} · {t('mail.duration', { ms: outcome.durationMs })}
+        {t('mail.duration', { ms: outcome.durationMs })}
       </Text>
     </Alert>
   );

@@ -62,7 +62,7 @@ function TemplateEditor({ template }: { template: Template | null }) {
   const readOnly = !isAdmin;
 
   const save = useMutation({
-    mutationFn: (f: FormState) => (template ? api.patch<Template>(`/api/templates/${template.id}`, f) : api.post<Template>('/api/templates', f)),
+    mutationFn: (f: FormState) => (template ? api.put<Template>(`/api/templates/${template.id}`, { ...f, active: template.active ?? true }) : api.post<Template>('/api/templates', { ...f, active: true })),
     onSuccess: (saved) => {
       queryClient.setQueryData(['template', saved.id], saved);
       void queryClient.invalidateQueries({ queryKey: ['templates'] });
@@ -237,7 +237,7 @@ function TemplateEditor({ template }: { template: Template | null }) {
             </Group>
             <CustomerPicker label={t('templates.previewFor')} value={customerId} onChange={setCustomerId} />
             <Text size="xs" c="dimmed" mt={4} mb="sm">
-              {customerId === null ? t('templates.previewSample') : t('templates.previewCustomer')}
+              {preview.data?.sample === false || customerId !== null ? t('templates.previewCustomer') : t('templates.previewSample')}
             </Text>
             {previewError ? (
               <Alert color="red" role="alert" title={t('templates.previewFailed')}>
@@ -255,7 +255,7 @@ function TemplateEditor({ template }: { template: Template | null }) {
                 </Text>
                 <Paper bg="gray.0" p="sm" withBorder>
                   <pre className="preview-body" data-testid="preview-body">
-                    {preview.data.body}
+                    {preview.data.text}
                   </pre>
                 </Paper>
               </Stack>

@@ -1,0 +1,150 @@
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, launchBrowser, login, newPage, screenshot, startApp, type RunningApp } from './harness.ts';
+
+const SMTP_USER = 'praxis@mail.test';
+const SMTP_PASSWORD = 'smtp-geheim-42';
+
+/** A real SMTP server on 127.0.0.1 that checks credentials and keeps what it receives. */
+async function startSmtp(): Promise<{ port: number; received: { to: string[]; data: string }[]; close(): Promise<void> }> {
+  const received: { to: string[]; data: string }[] = [];
+  const server = new SMTPServer({
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) callback(null, { user: auth.username });
+      else callback(new Error('535 5.7.8 Authentication credentials invalid'));
+    },
+    onData(stream, session, callback) {
+      let data = '';
+      stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      stream.on('end', () => {
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? (address satisfies AddressInfo).port : 0;
+  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function csrf(page: Page): Promise<string> {
+  const me: unknown = await (await page.request.get('/api/auth/me')).json();
+  if (typeof me === 'object' && me !== null && 'csrfToken' in me && typeof me.csrfToken === 'string') return me.csrfToken;
+  throw new Error('no csrf token');
+}
+
+describe('templates and the SMTP outgoing server in the browser', () => {
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
+  beforeAll(async () => {
+    [app, browser, smtp] = await Promise.all([startApp(), launchBrowser(), startSmtp()]);
+    ({ page } = await newPage(browser, app.url));
+    await page.goto('/');
+    await login(page);
+    await page.waitForURL(/\/customers$/);
+    const response = await page.request.post('/api/customers', {
+      headers: { 'x-csrf-token': await csrf(page) },
+      data: { salutation: 'Frau', firstName: 'Ingrid', lastName: 'Schäfer', email: 'ingrid.schaefer@example.de' },
+    });
+    expect(response.status()).toBe(201);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await smtp?.close();
+  });
+
+  it('writes a template with the placeholder picker and sees the live preview, errors at their line', async () => {
+    await page.getByRole('link', { name: 'Dokumentvorlagen' }).click();
+    await page.getByText('Noch keine Dokumentvorlagen').waitFor();
+    await page.getByRole('link', { name: 'Neue Vorlage' }).first().click();
+    await page.getByLabel(/^Name/).fill('Rechnungsversand');
+    const body = page.getByLabel(/^Text/);
+    await body.fill('Hallo {{ customer.firstName }},\n\nIhr Konto: ');
+    await body.press('End');
+    await page.getByRole('button', { name: 'Platzhalter einfügen' }).click();
+    await page.getByRole('menuitem', { name: 'Nachname' }).click();
+    await expect.poll(() => body.inputValue()).toContain('Ihr Konto: {{ customer.lastName }}');
+
+    // Sample data first, then a real customer.
+    await page.getByTestId('preview-body').waitFor();
+    await page.getByLabel('Vorschau für Kunde').first().click();
+    await page.getByLabel('Vorschau für Kunde').first().fill('Schäfer');
+    await page.getByRole('option', { name: /Ingrid Schäfer/ }).click();
+    await expect.poll(() => page.getByTestId('preview-body').textContent(), { timeout: 5_000 }).toContain('Hallo Ingrid,');
+    await expect.poll(() => page.getByTestId('preview-body').textContent()).toContain('Ihr Konto: Schäfer');
+    await screenshot(page, '20-vorlage-vorschau');
+
+    await body.fill('Hallo {{ customer.firstName }},\n{{ customer.geburtstag }}');
+    await page.getByText('Zeile 2: Unbekannter Platzhalter').first().waitFor();
+    await screenshot(page, '21-vorlage-fehler');
+    await body.fill('{{ customer.greeting }},\n\nanbei Ihre Rechnungen über {{ total | money }}.');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByText('Vorlage gespeichert.').waitFor();
+    await page.waitForURL(/\/templates\/\d+$/);
+    await page.getByRole('link', { name: 'Zur Vorlagenliste' }).click();
+    await page.getByRole('link', { name: 'Rechnungsversand' }).waitFor();
+    await page.getByText('Kunden Benachrichtigung').first().waitFor();
+  });
+
+  it('configures the SMTP server: Verbindung testen fails and succeeds in plain words, the password is never shown', async () => {
+    await page.getByRole('link', { name: 'SMTP Postausgangsserver' }).click();
+    await page.getByText('Noch nicht eingerichtet').waitFor();
+    await page.getByLabel('Anbieter', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'Eigener Server' }).click();
+    await page.getByLabel(/^Server \(Host\)/).fill('127.0.0.1');
+    await page.getByLabel(/^Port/).fill(String(smtp.port));
+    await page.locator('label', { hasText: 'Unverschlüsselt' }).click();
+    await page.getByLabel('Benutzername', { exact: true }).fill(SMTP_USER);
+    await page.getByLabel('Passwort', { exact: true }).fill('falsch');
+    await page.getByLabel('Absendername', { exact: true }).fill('Hörakustik Sonnenschein');
+    await page.getByLabel(/^Absenderadresse/).fill('rechnung@sonnenschein.test');
+
+    const verdict = page.getByTestId('connection-verdict');
+    await page.getByRole('button', { name: 'Verbindung testen' }).click();
+    await page.getByText('Der Server hat Benutzername oder Passwort abgelehnt.').waitFor();
+    expect(await verdict.getAttribute('data-result')).toBe('authFailed');
+    await screenshot(page, '22-smtp-test-fehlgeschlagen');
+
+    await page.getByLabel(/^Port/).fill('1');
+    await page.getByRole('button', { name: 'Verbindung testen' }).click();
+    await page.getByText('Der Server nimmt auf diesem Port keine Verbindung an.').waitFor();
+
+    await page.getByLabel(/^Port/).fill(String(smtp.port));
+    await page.getByLabel('Passwort', { exact: true }).fill(SMTP_PASSWORD);
+    await page.getByRole('button', { name: 'Verbindung testen' }).click();
+    await page.getByText('Verbindung erfolgreich').waitFor();
+    expect(await verdict.getAttribute('data-result')).toBe('ok');
+
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByText('Einstellungen gespeichert.').waitFor();
+    await page.getByText('Ein Passwort ist gesetzt. Leer lassen, um es zu behalten.').waitFor();
+    expect(await page.getByLabel('Passwort', { exact: true }).inputValue()).toBe('');
+    expect(await page.getByLabel('Passwort', { exact: true }).getAttribute('placeholder')).toBe('gesetzt');
+    const stored = await (await page.request.get('/api/settings/mail')).text();
+    expect(stored).not.toContain(SMTP_PASSWORD);
+    expect(stored).toContain('"passwordSet":true');
+    await screenshot(page, '23-smtp-eingerichtet');
+
+    await page.getByRole('button', { name: 'Test-E-Mail senden' }).click();
+    await page.getByTestId('test-message-sent').waitFor();
+    expect(smtp.received.some((m) => m.to.includes(ADMIN.email))).toBe(true);
+
+    // Reload: the saved settings come back, the password still only as "gesetzt".
+    await page.reload();
+    expect(await page.getByLabel(/^Server \(Host\)/).inputValue()).toBe('127.0.0.1');
+    await page.getByRole('button', { name: 'Verbindung testen' }).click();
+    await page.getByText('Verbindung erfolgreich').waitFor();
+  });
+});
