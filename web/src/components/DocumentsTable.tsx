@@ -26,7 +26,7 @@ export function DocumentsTable(props: {
       accessor: 'number',
       title: t('documents.fields.number'),
       render: (d) => (
-        <Anchor component={Link} to={`/documents/${d.id}`} onClick={(e) => e.stopPropagation()}>
+        <Anchor component={Link} to={`/documents/${d.id}`} onClick={(e) => e.stopPropagation()} style={{ whiteSpace: "nowrap" }}>
           {d.number ?? t('documents.draftNumber')}
         </Anchor>
       ),

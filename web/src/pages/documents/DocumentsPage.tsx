@@ -177,7 +177,7 @@ export function DocumentsPage() {
                 title: t('documents.fields.number'),
                 sortable: true,
                 render: (d) => (
-                  <Anchor component={Link} to={`/documents/${d.id}`} onClick={(e) => e.stopPropagation()}>
+                  <Anchor component={Link} to={`/documents/${d.id}`} onClick={(e) => e.stopPropagation()} style={{ whiteSpace: "nowrap" }}>
                     {d.number ?? t('documents.draftNumber')}
                   </Anchor>
                 ),
