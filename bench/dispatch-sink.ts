@@ -1,0 +1,36 @@
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * The SMTP sink of the dispatch benchmark, in its own process so that parsing messages does not
+ * compete with the sender for the event loop. Counts accepted messages; the parent asks for
+ * `{ count, lastAt }` over IPC.
+ */
+let count = 0;
+let lastAt = 0;
+const server = new SMTPServer({
+  logger: false,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  authOptional: true,
+  size: 50 * 1024 * 1024,
+  onData(stream, _session, callback) {
+    stream.on('data', () => undefined);
+    stream.on('end', () => {
+      count++;
+      lastAt = Date.now();
+      callback(null, `2.0.0 Ok: queued as ${count}`);
+    });
+  },
+});
+server.on('error', () => undefined);
+server.listen(0, '127.0.0.1', () => {
+  const address = server.server.address();
+  process.send?.({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
+});
+process.on('message', (m: unknown) => {
+  if (m === 'stats') process.send?.({ type: 'stats', count, lastAt });
+  if (m === 'reset') {
+    count = 0;
+    lastAt = 0;
+  }
+  if (m === 'exit') server.close(() => process.exit(0));
+});

@@ -1,0 +1,137 @@
+/**
+ * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw]`.
+ *
+ * 1. Seeds `count` customers with one final invoice each and a ≈30 KiB archived PDF.
+ * 2. Raw limit: nodemailer's pool (same connections) sends the same kind of message to the sink,
+ *    built in memory once per message, no database.
+ * 3. Faktura: `sendDispatch` queues everything, one in-process worker sends it; time from the send
+ *    request to the sink's last accepted message; peak RSS sampled during this phase.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import pg from 'pg';
+import { SYSTEM_ACTOR } from '../src/commands/context.ts';
+import { openDatabase, type Db } from '../src/db/connection.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createDispatchPorts } from '../src/dispatch/adapters.ts';
+import { createDispatch, sendDispatch, updateDispatch } from '../src/dispatch/service.ts';
+import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
+import { composeMessage } from '../src/mail/compose.ts';
+import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
+import { seedInvoices } from '../test/dispatch-seed.ts';
+
+const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
+const usePg = process.argv.includes('--pg');
+const skipRaw = process.argv.includes('--skip-raw');
+const POOL = 5;
+const PDF_BYTES = 30 * 1024;
+
+interface Stats {
+  type: 'stats';
+  count: number;
+  lastAt: number;
+}
+
+const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+const port = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
+const stats = () =>
+  new Promise<Stats>((resolve) => {
+    sink.once('message', (m: Stats) => resolve(m));
+    sink.send('stats');
+  });
+const waitFor = async (n: number) => {
+  for (;;) {
+    const s = await stats();
+    if (s.count >= n) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+let db: Db;
+let cleanup: () => Promise<void>;
+if (usePg) {
+  const url = process.env['FAKTURA_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  db = openDatabase({ kind: 'postgres', url, schema });
+  cleanup = async () => {
+    await db.close();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  };
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'faktura-bench-'));
+  db = openDatabase({ kind: 'sqlite', file: join(dir, 'bench.sqlite') });
+  cleanup = async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+await migrateToLatest(db);
+await configureMail(db, port, { poolSize: POOL, ratePerMinute: 100_000 });
+const templateId = await createTemplate(db);
+let t0 = Date.now();
+const ids = await seedInvoices(db, count, PDF_BYTES, (done) => {
+  if (done % 10_000 === 0) process.stderr.write(`  seeded ${done}\n`);
+});
+console.log(`seeded ${count} invoices with ${PDF_BYTES / 1024} KiB PDFs in ${((Date.now() - t0) / 1000).toFixed(1)} s (${usePg ? 'postgres' : 'sqlite'})`);
+
+// ---- raw limit ----
+let rawRate = 0;
+if (!skipRaw) {
+  sink.send('reset');
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL, maxMessages: 100 });
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(PDF_BYTES, 0x20)]);
+  const settings = { fromName: 'Hörakustik Klangwerk', fromEmail: 'rechnung@klangwerk.test', replyTo: null, bccArchive: null, maxMessageBytes: 10 * 1024 * 1024 };
+  t0 = Date.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      await transport.sendMail(
+        composeMessage({ settings, subject: `Ihre Rechnung RE-${i}`, text: 'Sehr geehrte Frau Muster,\n\nanbei Ihre Rechnung.\n', to: { name: `Kunde ${i}`, email: `kunde${i}@example.de` }, attachments: [{ filename: `Rechnung_RE-${i}.pdf`, content: pdf }], messageId: `<raw.${i}@klangwerk.test>` }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: POOL * 2 }, lane));
+  const s = await waitFor(count);
+  const seconds = (s.lastAt - t0) / 1000;
+  rawRate = count / seconds;
+  transport.close();
+  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s`);
+}
+
+// ---- Faktura ----
+sink.send('reset');
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let peakRss = rssBefore;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+const ports = createDispatchPorts({ secret: TEST_SECRET });
+const { id } = await db.kysely.transaction().execute((trx) => createDispatch({ trx, actor: SYSTEM_ACTOR, selection: { documentIds: ids } }));
+await db.kysely.transaction().execute((trx) => updateDispatch({ trx, actor: SYSTEM_ACTOR, ports, id, templateId }));
+const worker = startDispatchWorkerWith({ db, ports, pollMs: 50 });
+t0 = Date.now();
+await sendDispatch({ db, ports, actor: SYSTEM_ACTOR, id, idempotencyKey: 'bench-0001' });
+const queuedMs = Date.now() - t0;
+worker.wake();
+const s = await waitFor(count);
+const seconds = (s.lastAt - t0) / 1000;
+clearInterval(sampler);
+await worker.stop();
+const rate = count / seconds;
+const sent = await db.kysely.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatch_id', '=', id).where('state', '=', 'sent').executeTakeFirstOrThrow();
+console.log(`faktura (${usePg ? 'postgres' : 'sqlite'}, 1 worker, pool ${POOL}): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (send request queued all in ${queuedMs} ms); ${Number(sent.n)} recorded sent`);
+if (rawRate > 0) console.log(`ratio faktura / raw: ${(rate / rawRate).toFixed(2)} (target ≥ 0.80)`);
+console.log(`peak RSS during dispatch: ${(peakRss / 1024 / 1024).toFixed(0)} MB (process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; target ≤ 250 MB at 100,000)`);
+
+sink.send('exit');
+await cleanup();
