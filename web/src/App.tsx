@@ -10,6 +10,7 @@ import { CustomersPage } from './pages/customers/CustomersPage';
 import { DocumentPage } from './pages/documents/DocumentPage';
 import { DocumentsPage } from './pages/documents/DocumentsPage';
 import { DispatchesPage } from './pages/DispatchesPage';
+import { DispatchPage } from './pages/dispatches/DispatchPage';
 import { InboxPage } from './pages/InboxPage';
 import { CompanyPage } from './pages/settings/CompanyPage';
 import { MailSettingsPage } from './pages/settings/MailSettingsPage';
@@ -64,6 +65,7 @@ export function App() {
         <Route path="settings/company" element={<RequireAuth admin><CompanyPage /></RequireAuth>} />
         <Route path="settings/users" element={<RequireAuth admin><UsersPage /></RequireAuth>} />
         <Route path="dispatches" element={<DispatchesPage />} />
+        <Route path="dispatches/:id" element={<DispatchPage />} />
         <Route path="inbox" element={<InboxPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -29,11 +29,16 @@ export class ApiError extends Error {
   }
 }
 
-let csrfToken: string | null = null;
+let csrf: string | null = null;
 let onSessionExpired: (() => void) | null = null;
 
+/** For the few requests that do not go through `api` (a PDF answered as a download). */
+export function csrfToken(): string | null {
+  return csrf;
+}
+
 export function setCsrfToken(token: string | null): void {
-  csrfToken = token;
+  csrf = token;
 }
 
 export function setSessionExpiredHandler(handler: (() => void) | null): void {
@@ -94,7 +99,7 @@ async function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: s
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   let response: Response;
   try {
     response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', ...(options.signal ? { signal: options.signal } : {}) });
