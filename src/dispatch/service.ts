@@ -244,7 +244,7 @@ export interface RecipientView {
   totalCents: number;
   issues: RecipientIssue[];
   eligible: boolean;
-  deliveries: { id: number; state: DeliveryState; attempts: number; sentAt: string | null; messageId: string | null; error: string | null }[];
+  deliveries: { id: number; state: DeliveryState; attempts: number; sentAt: string | null; messageId: string | null; errorCode: string | null; error: string | null }[];
 }
 
 /**
@@ -254,7 +254,7 @@ export interface RecipientView {
 export async function loadRecipients(
   db: Executor,
   dispatchId: number,
-  options: { customerIds?: number[]; includeRemoved?: boolean; onlyRemoved?: boolean; page?: { offset: number; limit: number } } = {},
+  options: { customerIds?: number[]; includeRemoved?: boolean; onlyRemoved?: boolean; deliveryState?: DeliveryState; page?: { offset: number; limit: number } } = {},
 ): Promise<RecipientView[]> {
   let q = db
     .selectFrom('dispatch_recipients as r')
@@ -264,6 +264,8 @@ export async function loadRecipients(
   if (options.customerIds) q = q.where('r.customer_id', 'in', options.customerIds.length > 0 ? options.customerIds : [-1]);
   if (options.includeRemoved === false) q = q.where('r.removed', '=', 0);
   if (options.onlyRemoved === true) q = q.where('r.removed', '=', 1);
+  const state = options.deliveryState;
+  if (state) q = q.where(({ exists, selectFrom }) => exists(selectFrom('deliveries as x').select('x.id').whereRef('x.recipient_id', '=', 'r.id').where('x.state', '=', state)));
   q = q.orderBy('c.number').orderBy('r.id');
   if (options.page) q = q.limit(options.page.limit).offset(options.page.offset);
   const recipients = await q.execute();
@@ -291,7 +293,7 @@ export async function loadRecipients(
     }
     const deliveries = await db
       .selectFrom('deliveries')
-      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_message', 'smtp_response'])
+      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_code', 'error_message', 'smtp_response'])
       .where('recipient_id', 'in', recipientIds)
       .orderBy('id')
       .execute();
@@ -328,7 +330,7 @@ export async function loadRecipients(
         eligible: !hasBlockingIssue(issues),
         deliveries: deliveries
           .filter((x) => x.recipient_id === r.id)
-          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, error: x.error_message ?? (x.state === 'failed' ? x.smtp_response : null) })),
+          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, errorCode: x.error_code, error: x.error_message ?? (x.state === 'failed' ? x.smtp_response : null) })),
       });
     }
   }
@@ -338,7 +340,7 @@ export async function loadRecipients(
 export async function listRecipients(
   db: Executor,
   dispatchId: number,
-  query: { page: number; pageSize: number; view: 'all' | 'active' | 'removed' | 'ineligible' },
+  query: { page: number; pageSize: number; view: 'all' | 'active' | 'removed' | 'ineligible'; state?: DeliveryState | undefined },
 ): Promise<{ items: RecipientView[]; total: number }> {
   await loadDispatch(db, dispatchId);
   if (query.view === 'ineligible') {
@@ -349,9 +351,13 @@ export async function listRecipients(
   let count = db.selectFrom('dispatch_recipients').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatch_id', '=', dispatchId);
   if (query.view === 'removed') count = count.where('removed', '=', 1);
   if (query.view === 'active') count = count.where('removed', '=', 0);
+  // The result view lists recipients by the state of their deliveries (failed, uncertain, …).
+  const state = query.state;
+  if (state) count = count.where(({ exists, selectFrom }) => exists(selectFrom('deliveries as x').select('x.id').whereRef('x.recipient_id', '=', 'dispatch_recipients.id').where('x.state', '=', state)));
   const total = Number((await count.executeTakeFirstOrThrow()).n);
   const items = await loadRecipients(db, dispatchId, {
     page: { offset: (query.page - 1) * query.pageSize, limit: query.pageSize },
+    ...(state ? { deliveryState: state } : {}),
     ...(query.view === 'active' ? { includeRemoved: false } : query.view === 'removed' ? { onlyRemoved: true } : {}),
   });
   return { items, total };

@@ -21,7 +21,7 @@ import {
   sendTestMessage,
   updateDispatch,
 } from '../../dispatch/service.ts';
-import { DISPATCH_MODES } from '../../domain/dispatch.ts';
+import { DELIVERY_STATES, DISPATCH_MODES } from '../../domain/dispatch.ts';
 import { emailSchema } from '../../domain/customer.ts';
 import { AppError } from '../../domain/errors.ts';
 import { requireActor, staffOnly } from '../auth.ts';
@@ -78,7 +78,7 @@ export const dispatchRoutes =
       '/api/dispatches/:id/recipients',
       {
         preValidation: staffOnly,
-        schema: { tags, summary: 'Recipients with documents, issues and delivery state', params: idParams, querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize, view: z.enum(['all', 'active', 'removed', 'ineligible']).default('all') }) },
+        schema: { tags, summary: 'Recipients with documents, issues and delivery state', params: idParams, querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize, view: z.enum(['all', 'active', 'removed', 'ineligible']).default('all'), state: z.enum(DELIVERY_STATES).optional() }) },
       },
       async (request) => {
         const result = await listRecipients(k, request.params.id, request.query);
