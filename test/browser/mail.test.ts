@@ -147,4 +147,74 @@ describe('templates and the SMTP outgoing server in the browser', () => {
     await page.getByRole('button', { name: 'Verbindung testen' }).click();
     await page.getByText('Verbindung erfolgreich').waitFor();
   });
+
+  it('runs the seed workflow: select all, Mehr-Menü → Senden, Unvollständigkeitshinweis, template via magnifier, remove ineligible, send', async () => {
+    const headers = { 'x-csrf-token': await csrf(page) };
+    const invoiceFor = async (customer: Record<string, unknown>) => {
+      const c: unknown = await (await page.request.post('/api/customers', { headers, data: customer })).json();
+      const customerId = typeof c === 'object' && c !== null && 'id' in c ? c.id : 0;
+      const d: unknown = await (await page.request.post('/api/documents', { headers, data: { type: 'invoice', customerId, lines: [{ description: 'Hörgeräte-Batterien', quantity: 2, unit: 'Pkg', unitPriceCents: 2495, vatRate: 19 }] } })).json();
+      const documentId = typeof d === 'object' && d !== null && 'id' in d ? d.id : 0;
+      expect((await page.request.post(`/api/documents/${documentId}/finalize`, { headers, data: {} })).status()).toBe(200);
+    };
+    await invoiceFor({ firstName: 'Anna', lastName: 'Becker', email: 'anna.becker@example.de' });
+    await invoiceFor({ firstName: 'Klaus', lastName: 'Wolf' });
+    await invoiceFor({ firstName: 'Jörg', lastName: 'Koch', email: 'joerg.koch@example.de', invoiceByPost: true });
+    const before = smtp.received.length;
+
+    await page.getByRole('link', { name: 'Rechnungen, Angebote' }).click();
+    await page.getByRole('button', { name: 'Laden' }).click();
+    await page.getByRole('cell', { name: 'Anna Becker', exact: true }).first().waitFor();
+    await page.getByLabel('Alle Dokumente dieser Seite auswählen').check();
+    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('3 ausgewählt');
+    await screenshot(page, '40-rechnungen-ausgewaehlt');
+    await page.getByRole('button', { name: 'Mehr' }).click();
+    await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
+    await page.waitForURL(/\/dispatches\/\d+$/);
+    await page.getByRole('cell', { name: 'Klaus Wolf', exact: true }).first().waitFor();
+    await page.getByText('keine E-Mail-Adresse').waitFor();
+    await page.getByText('möchte Rechnung per Post').waitFor();
+
+    await page.getByRole('button', { name: 'Senden', exact: true }).click();
+    const notice = page.getByRole('dialog', { name: 'Unvollständigkeitshinweis' });
+    await notice.getByText('Es ist keine Dokumentvorlage gewählt.').waitFor();
+    await notice.getByText('1 Kunden ohne E-Mail-Adresse').waitFor();
+    await notice.getByText('1 Kunden möchten die Rechnung per Post').waitFor();
+    await screenshot(page, '41-unvollstaendigkeitshinweis');
+    await notice.getByRole('button', { name: 'Schließen' }).click();
+
+    // Ctrl-click selection + Entfernen, then restore, then the one-click removal.
+    await page.getByRole('cell', { name: 'Klaus Wolf', exact: true }).first().click();
+    await page.getByRole('cell', { name: 'Jörg Koch', exact: true }).first().click({ modifiers: ['Control'] });
+    await expect.poll(() => page.getByTestId('recipient-selection').textContent()).toBe('2 markiert');
+    await page.getByRole('button', { name: 'Entfernen', exact: true }).click();
+    await page.getByText('Entfernt (2)').waitFor();
+    await page.getByText('Entfernt (2)').click();
+    await page.getByLabel('Alle Empfänger dieser Seite markieren').check();
+    await page.getByRole('button', { name: 'Wiederherstellen' }).click();
+    await page.getByText('Entfernt (0)').waitFor();
+    await page.getByText('Empfänger (3)').click();
+    await page.getByRole('button', { name: 'Alle nicht versandfähigen entfernen' }).click();
+    await page.getByText('Empfänger (1)').waitFor();
+
+    await page.getByRole('button', { name: 'Dokumentvorlage suchen' }).click();
+    const search = page.getByRole('dialog');
+    await search.getByRole('option', { name: /Rechnungsversand/ }).click();
+    await search.getByTestId('template-search-preview').waitFor();
+    await search.getByRole('button', { name: 'Übernehmen' }).click();
+    await expect.poll(() => page.getByTestId('dispatch-template-text').textContent()).toContain('anbei Ihre Rechnungen');
+    await screenshot(page, '42-versand-bereit');
+
+    await page.getByRole('button', { name: 'Senden', exact: true }).click();
+    await page.getByText('Abgeschlossen').waitFor({ timeout: 30_000 });
+    await page.locator('[data-state="sent"]').filter({ hasText: 'versendet: 1' }).waitFor();
+    await screenshot(page, '43-versand-ergebnis');
+
+    const mails = smtp.received.slice(before).filter((m) => !m.to.includes(ADMIN.email));
+    expect(mails.map((m) => m.to)).toEqual([['anna.becker@example.de']]);
+    expect(mails[0]?.data).toContain('application/pdf');
+
+    await page.getByRole('link', { name: 'Zu den Versandaufträgen' }).click();
+    await page.getByText('1 von 1 versendet, 0 fehlgeschlagen').waitFor();
+  });
 });

@@ -48,7 +48,7 @@ export function DispatchPage() {
 function IssueBadges({ issues }: { issues: RecipientIssue[] }) {
   const { t } = useTranslation();
   const locale = useLocale();
-  if (issues.length === 0) return <Badge color="green" variant="light">{t('dispatch.ready')}</Badge>;
+  if (issues.length === 0) return <Badge color="green" variant="light" tt="none">{t('dispatch.ready')}</Badge>;
   return (
     <Group gap={4}>
       {issues.map((issue) => {
@@ -84,6 +84,14 @@ function DraftDispatch({ dispatch }: { dispatch: Dispatch }) {
     queryFn: () => api.get<Page<Recipient>>(`/api/dispatches/${dispatch.id}/recipients?view=${view}&page=${page}&pageSize=${pageSize}`),
   });
   const template = useQuery({ queryKey: ['template', dispatch.templateId], queryFn: () => api.get<Template>(`/api/templates/${dispatch.templateId ?? 0}`), enabled: dispatch.templateId !== null });
+  // The message text as the first (or the marked) recipient will read it.
+  const previewCustomer = selected[0]?.customerId;
+  const rendered = useQuery({
+    queryKey: ['dispatch-preview', dispatch.id, previewCustomer ?? null, dispatch.templateId, dispatch.recipients.active],
+    queryFn: () => api.get<DispatchPreview>(`/api/dispatches/${dispatch.id}/preview${previewCustomer === undefined ? '' : `?customerId=${previewCustomer}`}`),
+    enabled: dispatch.templateId !== null,
+    retry: false,
+  });
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['dispatch', dispatch.id] });
     void queryClient.invalidateQueries({ queryKey: ['recipients', dispatch.id] });
@@ -180,11 +188,16 @@ function DraftDispatch({ dispatch }: { dispatch: Dispatch }) {
             </Text>
             {template.data ? (
               <>
+                {rendered.data && (
+                  <Text size="xs" c="dimmed">
+                    {t('dispatch.renderedFor', { name: rendered.data.to.name })}
+                  </Text>
+                )}
                 <Text size="sm" fw={600}>
-                  {template.data.subject}
+                  {rendered.data?.subject ?? template.data.subject}
                 </Text>
                 <pre className="preview-body" style={{ maxHeight: 160, overflow: 'auto', fontSize: 13 }} data-testid="dispatch-template-text">
-                  {template.data.body}
+                  {rendered.data?.text ?? template.data.body}
                 </pre>
               </>
             ) : (
@@ -212,7 +225,7 @@ function DraftDispatch({ dispatch }: { dispatch: Dispatch }) {
                 { value: 'removed', label: t('dispatch.viewRemoved', { count: dispatch.recipients.removed }) },
               ]}
             />
-            <Badge variant="light" data-testid="recipient-selection">{t('dispatch.selected', { count: selected.length })}</Badge>
+            <Badge variant="light" tt="none" data-testid="recipient-selection">{t('dispatch.selected', { count: selected.length })}</Badge>
           </Group>
           <Group gap="xs">
             {view === 'active' ? (
@@ -336,7 +349,7 @@ function IncompleteModal({ error, onClose, onChooseTemplate, onRemoveIneligible 
   const details = error?.details ?? [];
   const count = (meta: Record<string, unknown> | undefined) => (Array.isArray(meta?.['customerIds']) ? meta['customerIds'].length : 0);
   return (
-    <Modal opened={error !== null} onClose={onClose} title={<Text fw={700}>{t('dispatch.incompleteTitle')}</Text>} centered>
+    <Modal opened={error !== null} onClose={onClose} title={<Text fw={700}>{t('dispatch.incompleteTitle')}</Text>} centered size="lg">
       <Stack>
         <Text size="sm">{t('dispatch.incompleteText')}</Text>
         <List spacing={4} size="sm" data-testid="incomplete-list">
