@@ -8,7 +8,7 @@ import { openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createDemoData } from './demo.ts';
 import { isAppError } from './domain/errors.ts';
-import { startServer } from './server.ts';
+import { startServer, workerTiming } from './server.ts';
 import { pino } from 'pino';
 import { startDispatchWorker } from './dispatch/index.ts';
 import { LOG_REDACT } from './http/app.ts';
@@ -39,7 +39,7 @@ program
     const { config, db } = openFromEnv();
     await migrateToLatest(db);
     const logger = pino({ level: config.logLevel, redact: LOG_REDACT });
-    const worker = startDispatchWorker({ db, config, log: (level, message, data) => logger[level](data ?? {}, message) });
+    const worker = startDispatchWorker({ db, config, ...workerTiming(config), log: (level, message, data) => logger[level](data ?? {}, message) });
     logger.info({ worker: worker.id }, 'dispatch worker started');
     const stop = async () => {
       await worker.stop({ timeoutMs: 30_000 });

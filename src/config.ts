@@ -23,6 +23,9 @@ const envSchema = z.object({
   FAKTURA_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   FAKTURA_MAIL_CATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
   FAKTURA_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  FAKTURA_WORKER_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  // The length of the "per minute" rate-limit window. Only tests shorten it, to check pacing quickly.
+  FAKTURA_RATE_MINUTE_MS: z.coerce.number().int().min(1000).max(60_000).default(60_000),
 });
 
 export interface Config {
@@ -37,6 +40,7 @@ export interface Config {
   demo: boolean;
   mailCatcherPort: number;
   sessionHours: number;
+  worker: { leaseMs: number; rateMinuteMs: number };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.FAKTURA_DEMO === '1' || e.FAKTURA_DEMO === 'true',
     mailCatcherPort: e.FAKTURA_MAIL_CATCHER_PORT,
     sessionHours: e.FAKTURA_SESSION_HOURS,
+    worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS },
   };
 }
 

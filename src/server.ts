@@ -46,6 +46,11 @@ async function serveWebApp(app: FastifyInstance): Promise<boolean> {
   return true;
 }
 
+/** Lease and rate window from the configuration (shortened only by tests). */
+export function workerTiming(config: Config): { leaseMs: number; rateWindows: { minuteMs: number; dayMs: number } } {
+  return { leaseMs: config.worker.leaseMs, rateWindows: { minuteMs: config.worker.rateMinuteMs, dayMs: 86_400_000 } };
+}
+
 export function workerLog(app: FastifyInstance): WorkerLog {
   return (level, message, data) => app.log[level](data ?? {}, message);
 }
@@ -71,7 +76,7 @@ export async function startServer(config: Config, options: { worker: boolean; qu
   // Demo mode only: an SMTP sink on 127.0.0.1 that the mail settings point at, so the whole
   // workflow runs without a mail provider. Never started in a production configuration.
   const catcher = config.demo ? await startDemoMail({ db, secret: config.secret, port: config.mailCatcherPort }) : undefined;
-  const worker = options.worker ? startDispatchWorker({ db, config, log: workerLog(app) }) : undefined;
+  const worker = options.worker ? startDispatchWorker({ db, config, ...workerTiming(config), log: workerLog(app) }) : undefined;
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
