@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { SYSTEM_ACTOR } from '../src/commands/context.ts';
 import { createUser } from '../src/commands/users.ts';
 import { databasePdfArchive } from '../src/pdf/archive.ts';
@@ -123,7 +124,7 @@ describe.each(testDialects.filter((d) => d === 'postgres'))('cluster of processe
 
     const [apiA = 0, apiB = 0] = ports;
     const login = await fetch(`http://127.0.0.1:${apiA}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@cluster.test', password: 'cluster-passwort' }) });
-    const { csrfToken }: { csrfToken: string } = await login.json();
+    const { csrfToken } = z.object({ csrfToken: z.string() }).parse(await login.json());
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const call = async (port: number, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { cookie, 'x-csrf-token': csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extra }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
