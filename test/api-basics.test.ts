@@ -14,7 +14,26 @@ describe.each(testDialects)('API basics on %s', (dialect) => {
   it('answers health without login', async () => {
     const response = await t.anonymous.get('/api/health');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ok', database: { status: 'ok', kind: dialect } });
+    expect(response.json()).toMatchObject({ status: 'ok', database: { status: 'ok', kind: dialect }, smtp: { status: 'notConfigured' } });
+  });
+
+  it('reports SMTP reachability in health', async () => {
+    const { SMTPServer } = await import('smtp-server');
+    const server = new SMTPServer({ authOptional: true, logger: false });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const put = await t.admin.put('/api/settings/mail', { host: '127.0.0.1', port, security: 'none', fromName: 'Praxis', fromEmail: 'rechnung@praxis.test', ratePerMinute: 30 });
+    expect(put.statusCode, put.body).toBe(200);
+    // A fresh app: the health answer is cached per process for 30 s.
+    const { buildApp } = await import('../src/http/app.ts');
+    const app = await buildApp({ db: t.testDb.db, config: t.config });
+    expect((await app.inject({ method: 'GET', url: '/api/health' })).json()).toMatchObject({ status: 'ok', smtp: { status: 'ok' } });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const app2 = await buildApp({ db: t.testDb.db, config: t.config });
+    expect((await app2.inject({ method: 'GET', url: '/api/health' })).json()).toMatchObject({ status: 'degraded', smtp: { status: 'unreachable', reason: 'ECONNREFUSED' } });
+    await app.close();
+    await app2.close();
   });
 
   it('creates, finds, updates and deletes a customer', async () => {
