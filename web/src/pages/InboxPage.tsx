@@ -51,6 +51,7 @@ export function InboxPage() {
                 <nav aria-label={t('inbox.title')}>
                   {list.map((m) => (
                     <NavLink
+                      component="button"
                       key={m.id}
                       active={current?.id === m.id}
                       onClick={() => setSelected(m.id)}

@@ -115,7 +115,7 @@ export function CustomersPage() {
             onSortStatusChange={(s) => update({ sort: s.columnAccessor === 'displayName' ? 'name' : String(s.columnAccessor), order: s.direction, page: null })}
             onRowClick={({ record }) => navigate(`/customers/${record.id}`)}
             columns={[
-              { accessor: 'number', title: t('customers.fields.number'), sortable: true, width: 110 },
+              { accessor: 'number', title: t('customers.fields.numberShort'), sortable: true, width: 120, noWrap: true },
               {
                 accessor: 'displayName',
                 title: t('customers.fields.name'),
@@ -131,7 +131,8 @@ export function CustomersPage() {
               {
                 accessor: 'invoiceByPost',
                 title: t('customers.fields.invoiceByPost'),
-                width: 150,
+                width: 190,
+                noWrap: true,
                 render: (c) =>
                   c.invoiceByPost ? (
                     <Group gap={4}>

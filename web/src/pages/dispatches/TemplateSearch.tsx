@@ -27,7 +27,7 @@ export function TemplateSearch({ opened, onClose, onChoose }: { opened: boolean;
           <ScrollArea h={320} mt="xs">
             <div role="listbox" aria-label={t('nav.templates')}>
               {list.map((tpl) => (
-                <NavLink key={tpl.id} role="option" aria-selected={current?.id === tpl.id} label={tpl.name} description={tpl.language === 'en' ? 'English' : 'Deutsch'} active={current?.id === tpl.id} onClick={() => setHighlighted(tpl)} onDoubleClick={() => onChoose(tpl)} />
+                <NavLink component="button" key={tpl.id} role="option" aria-selected={current?.id === tpl.id} label={tpl.name} description={tpl.language === 'en' ? 'English' : 'Deutsch'} active={current?.id === tpl.id} onClick={() => setHighlighted(tpl)} onDoubleClick={() => onChoose(tpl)} />
               ))}
               {templates.isSuccess && list.length === 0 && (
                 <Text size="sm" c="dimmed" p="sm">
