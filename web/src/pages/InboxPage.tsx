@@ -83,7 +83,7 @@ export function InboxPage() {
                   {current.attachments.length > 0 && (
                     <Group gap="xs">
                       {current.attachments.map((a, i) => (
-                        <Badge key={`${a.filename}-${i}`} variant="light" leftSection={<IconPaperclip size={12} aria-hidden />} component="span">
+                        <Badge key={`${a.filename}-${i}`} tt="none" variant="light" leftSection={<IconPaperclip size={12} aria-hidden />} component="span">
                           <Anchor href={`/api/dev/mails/${current.id}/attachments/${a.index}`} target="_blank" size="xs">
                             {a.filename}
                           </Anchor>

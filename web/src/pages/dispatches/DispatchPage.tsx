@@ -48,7 +48,11 @@ export function DispatchPage() {
 function IssueBadges({ issues }: { issues: RecipientIssue[] }) {
   const { t } = useTranslation();
   const locale = useLocale();
-  if (issues.length === 0) return <Badge color="green" variant="light" tt="none">{t('dispatch.ready')}</Badge>;
+  if (issues.length === 0) return (
+      <Badge color="green" variant="light" tt="none" maw="none" styles={{ label: { overflow: 'visible', textOverflow: 'clip' } }}>
+        {t('dispatch.ready')}
+      </Badge>
+    );
   return (
     <Group gap={4}>
       {issues.map((issue) => {
@@ -56,7 +60,7 @@ function IssueBadges({ issues }: { issues: RecipientIssue[] }) {
         const first: unknown = sent[0];
         const at = typeof first === 'object' && first !== null && 'at' in first && typeof first.at === 'string' ? formatDate(first.at, locale) : '';
         return (
-          <Badge key={issue.code} color={issue.severity === 'blocking' ? 'red' : 'yellow'} variant="light" leftSection={issue.severity === 'blocking' ? <IconX size={12} aria-hidden /> : <IconAlertTriangle size={12} aria-hidden />} tt="none">
+          <Badge key={issue.code} color={issue.severity === 'blocking' ? 'red' : 'yellow'} variant="light" maw="none" styles={{ label: { overflow: 'visible', textOverflow: 'clip' } }} leftSection={issue.severity === 'blocking' ? <IconX size={12} aria-hidden /> : <IconAlertTriangle size={12} aria-hidden />} tt="none">
             {t(`dispatch.issues.${issue.code}`, { date: at, defaultValue: issue.code })}
           </Badge>
         );
@@ -322,10 +326,10 @@ function DraftDispatch({ dispatch }: { dispatch: Dispatch }) {
                   </Group>
                 ),
             },
-            { accessor: 'invoiceByPost', title: t('customers.fields.invoiceByPost'), render: (r) => (r.invoiceByPost ? t('common.yes') : '') },
+            { accessor: 'invoiceByPost', title: t('customers.fields.invoiceByPost'), width: 150, render: (r) => (r.invoiceByPost ? t('common.yes') : '') },
             { accessor: 'documents', title: t('customers.tabs.documents'), render: (r) => r.documents.map((d) => d.number ?? t('documents.draftNumber')).join(', ') },
             { accessor: 'totalCents', title: t('documents.fields.total'), textAlign: 'right', render: (r) => <span className="money">{formatMoney(r.totalCents, locale)}</span> },
-            { accessor: 'issues', title: t('dispatch.notes'), render: (r) => <IssueBadges issues={r.issues} /> },
+            { accessor: 'issues', title: t('dispatch.notes'), width: 280, render: (r) => <IssueBadges issues={r.issues} /> },
           ]}
         />
       </Paper>
