@@ -82,7 +82,7 @@ export async function newPage(browser: Browser, baseURL: string, locale = 'de-DE
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   // Fixed header and menu would otherwise be drawn where the page happens to be scrolled.
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
