@@ -7,7 +7,7 @@ const COLORS: Record<DocumentStatus, string> = { draft: 'gray', final: 'green', 
 export function StatusBadge({ status }: { status: DocumentStatus }) {
   const { t } = useTranslation();
   return (
-    <Badge color={COLORS[status]} variant="light">
+    <Badge color={COLORS[status]} variant="light" tt="none" maw="none" styles={{ label: { overflow: 'visible', textOverflow: 'clip' } }}>
       {t(`documents.status.${status}`)}
     </Badge>
   );

@@ -280,6 +280,8 @@ export function DocumentsPage() {
             noRecordsText={t('documents.noMatch')}
             sortStatus={sortStatus}
             onSortStatusChange={(s) => setParam({ sort: ACCESSOR_TO_SORT[String(s.columnAccessor)] ?? 'issueDate', order: s.direction, page: null })}
+            // Shift-click selects a range of rows, not text.
+            textSelectionDisabled
             selectedRecords={allMatching ? records : records.filter((r) => selected.has(r.id))}
             onSelectedRecordsChange={(now) => {
               // Header check box and row check boxes (mantine-datatable handles Shift-click ranges on them).
