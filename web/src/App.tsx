@@ -10,6 +10,9 @@ import { CustomersPage } from './pages/customers/CustomersPage';
 import { DocumentPage } from './pages/documents/DocumentPage';
 import { DocumentsPage } from './pages/documents/DocumentsPage';
 import { DispatchesPage } from './pages/DispatchesPage';
+import { DispatchHistoryPage } from './pages/dispatch/DispatchHistoryPage';
+import { DispatchPage as SendDispatchPage } from './pages/dispatch/DispatchPage';
+import { EvaluationsPage } from './pages/evaluations/EvaluationsPage';
 import { DispatchPage } from './pages/dispatches/DispatchPage';
 import { InboxPage } from './pages/InboxPage';
 import { CompanyPage } from './pages/settings/CompanyPage';
@@ -66,6 +69,9 @@ export function App() {
         <Route path="settings/users" element={<RequireAuth admin><UsersPage /></RequireAuth>} />
         <Route path="dispatches" element={<DispatchesPage />} />
         <Route path="dispatches/:id" element={<DispatchPage />} />
+        <Route path="evaluations/documents" element={<EvaluationsPage />} />
+        <Route path="dispatch" element={<DispatchHistoryPage />} />
+        <Route path="dispatch/:id" element={<SendDispatchPage />} />
         <Route path="inbox" element={<InboxPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

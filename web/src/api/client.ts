@@ -87,10 +87,12 @@ export interface RequestOptions {
   /** Do not treat a 401 as an expired session (login and the initial session check). */
   allowUnauthenticated?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `idempotency-key` when starting a dispatch). */
+  headers?: Record<string, string>;
 }
 
 async function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   let payload: BodyInit | undefined;
   if (options.raw) {
     headers['content-type'] = options.raw.contentType;

@@ -43,7 +43,7 @@ export function Layout() {
   const isActive = (to: string) => location.pathname === to || location.pathname.startsWith(`${to}/`);
   const icon: { size: number; stroke: number; 'aria-hidden': boolean } = { size: 18, stroke: 1.6, 'aria-hidden': true };
 
-  const reports: Entry[] = [{ to: '/documents', label: t('nav.documents'), icon: <IconFileText {...icon} /> }];
+  const reports: Entry[] = [{ to: '/evaluations/documents', label: t('nav.documents'), icon: <IconFileText {...icon} /> }];
   const masterData: Entry[] = [{ to: '/templates', label: t('nav.templates'), icon: <IconTemplate {...icon} /> }];
   const settings: Entry[] = [
     { to: '/settings/mail', label: t('nav.mailSettings'), icon: <IconServer {...icon} /> },
@@ -120,7 +120,7 @@ export function Layout() {
                 ))}
               </NavLink>
             )}
-            <Item entry={{ to: '/dispatches', label: t('nav.dispatches'), icon: <IconSend {...icon} /> }} active={isActive('/dispatches')} onNavigate={close} />
+            <Item entry={{ to: '/dispatch', label: t('nav.dispatches'), icon: <IconSend {...icon} /> }} active={isActive('/dispatch')} onNavigate={close} />
             {inbox.isSuccess && <Item entry={{ to: '/inbox', label: t('nav.inbox'), icon: <IconInbox {...icon} /> }} active={isActive('/inbox')} onNavigate={close} />}
           </nav>
         </AppShell.Section>

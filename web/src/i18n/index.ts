@@ -2,6 +2,8 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import de from './de.json';
 import en from './en.json';
+import dispatchDe from './dispatch.de.json';
+import dispatchEn from './dispatch.en.json';
 import type { Locale } from '../api/types';
 
 const STORAGE_KEY = 'faktura.locale';
@@ -23,7 +25,8 @@ export function currentLocale(): Locale {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { de: { translation: de }, en: { translation: en } },
+  // The send workflow's strings (Auswertungen, Versandauftrag) live in their own files.
+  resources: { de: { translation: { ...de, dispatchUi: dispatchDe } }, en: { translation: { ...en, dispatchUi: dispatchEn } } },
   lng: initialLocale(),
   fallbackLng: 'de',
   interpolation: { escapeValue: false },

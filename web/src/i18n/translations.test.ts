@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import de from './de.json';
-import en from './en.json';
+import dispatchDe from './dispatch.de.json';
+import dispatchEn from './dispatch.en.json';
+import deMain from './de.json';
+import enMain from './en.json';
+
+// As index.ts merges them.
+const de = { ...deMain, dispatchUi: dispatchDe };
+const en = { ...enMain, dispatchUi: dispatchEn };
 
 function keys(value: unknown, prefix = ''): string[] {
   if (typeof value !== 'object' || value === null) return [prefix];
