@@ -64,7 +64,7 @@ describe('the same work in English', () => {
     await page.getByText('Open PDF').waitFor();
     await screenshot(page, '30-invoice-english');
 
-    await page.getByRole('link', { name: 'Invoices, quotes' }).click();
+    await page.goto('/documents');
     await page.getByRole('button', { name: 'Load' }).click();
     await page.getByRole('cell', { name: '€2,203.58' }).waitFor();
     await screenshot(page, '31-documents-english');
