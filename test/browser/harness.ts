@@ -74,7 +74,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function newPage(browser: Browser, baseURL: string, locale = 'de-DE'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, locale, viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
-  context.setDefaultTimeout(10_000);
+  // Generous: five test files share two cores in CI, each with its own server and Chromium.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   return { context, page };
 }
