@@ -162,7 +162,7 @@ function EmailCell({ recipient, editable, onSave }: { recipient: RecipientView; 
   }
   return (
     <Group gap={4} wrap="nowrap">
-      <Text size="sm" c={recipient.email ? (addressProblem ? 'red.8' : undefined) : 'dimmed'} style={{ wordBreak: 'break-all' }}>
+      <Text size="sm" c={recipient.email ? (addressProblem ? 'red.8' : undefined) : 'dimmed'} style={{ whiteSpace: 'nowrap' }}>
         {recipient.email ?? '—'}
       </Text>
       {editable && !recipient.removed && (addressProblem ? (

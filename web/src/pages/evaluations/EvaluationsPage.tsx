@@ -284,7 +284,7 @@ export function EvaluationsPage() {
           </Text>
         ) : (
           <>
-            <Table.ScrollContainer minWidth={1100}>
+            <Table.ScrollContainer minWidth={960}>
               <Table highlightOnHover verticalSpacing={5} aria-label={t('dispatchUi.evaluations.title')} aria-multiselectable style={{ opacity: list.isFetching && list.isPlaceholderData ? 0.6 : 1 }}>
                 <Table.Thead>
                   <Table.Tr>
