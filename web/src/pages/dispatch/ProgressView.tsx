@@ -12,6 +12,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatDateTime } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
 import { dispatchKey, recipientsKey, useDispatchEvents } from './api';
+import { DocumentNumbers } from './issues';
 import { DELIVERY_STATES, isFinished, type DeliveryState, type DispatchView, type RecipientDelivery, type RecipientPage } from './types';
 
 export const STATE_COLORS: Record<DeliveryState | 'removed', string> = { queued: 'gray', sending: 'blue', retrying: 'yellow', sent: 'green', failed: 'red', uncertain: 'orange', cancelled: 'gray', removed: 'gray' };
@@ -102,7 +103,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
               {t('dispatchUi.result.retryFailed', { count: d.failed })}
             </Button>
           )}
-          <Button component="a" href={`/api/dispatches/${dispatch.id}/report.csv`} download variant="light" leftSection={<IconDownload size={16} aria-hidden />}>
+          <Button component="a" href={`/api/dispatches/${dispatch.id}/report.csv`} download variant="default" leftSection={<IconDownload size={16} aria-hidden />}>
             {t('dispatchUi.result.report')}
           </Button>
         </Group>
@@ -188,7 +189,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                 <Table.Th>{t('dispatchUi.col.customer')}</Table.Th>
                 <Table.Th>{t('dispatchUi.col.email')}</Table.Th>
                 <Table.Th>{t('dispatchUi.col.documents')}</Table.Th>
-                <Table.Th>{t('dispatchUi.col.state')}</Table.Th>
+                <Table.Th miw={190}>{t('dispatchUi.col.state')}</Table.Th>
                 <Table.Th>{t('dispatchUi.col.serverReply')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -207,7 +208,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                     <Text size="sm">{r.email ?? '—'}</Text>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{r.documents.filter((x) => !x.excluded).map((x) => x.number ?? t('dispatchUi.draftNumber')).join(', ')}</Text>
+                    <DocumentNumbers numbers={r.documents.filter((x) => !x.excluded).map((x) => x.number ?? t('dispatchUi.draftNumber'))} />
                   </Table.Td>
                   <Table.Td>
                     {r.removed ? (
@@ -218,7 +219,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                       <Stack gap={4}>
                         {r.deliveries.map((x) => (
                           <Group key={x.id} gap={6} wrap="nowrap">
-                            <Badge color={STATE_COLORS[x.state]} variant="light" tt="none" data-delivery-state={x.state}>
+                            <Badge color={STATE_COLORS[x.state]} variant="light" tt="none" data-delivery-state={x.state} style={{ flex: 'none', overflow: 'visible' }}>
                               {t(`dispatchUi.state.${x.state}`)}
                             </Badge>
                             <Text size="xs" c="dimmed">

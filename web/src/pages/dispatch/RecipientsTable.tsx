@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../lib/errors';
 import { formatMoney } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
-import { IssueList, isBlocked } from './issues';
+import { DocumentNumbers, IssueList, isBlocked } from './issues';
 import { clickRow, modifiersOf, type RowSelection } from './selection';
 import type { RecipientView } from './types';
 
@@ -90,7 +90,7 @@ export function RecipientsTable(props: {
                 </Table.Td>
                 <Table.Td>{r.invoiceByPost ? <Text size="sm" fw={600} c="red.8">{t('dispatchUi.yes')}</Text> : <Text size="sm" c="dimmed">{t('dispatchUi.no')}</Text>}</Table.Td>
                 <Table.Td>
-                  <Text size="sm">{docs.map((d) => d.number ?? t('dispatchUi.draftNumber')).join(', ')}</Text>
+                  <DocumentNumbers numbers={docs.map((d) => d.number ?? t('dispatchUi.draftNumber'))} />
                   {r.documents.length > docs.length && (
                     <Text size="xs" c="dimmed">
                       {t('dispatchUi.dialog.excludedDocs', { count: r.documents.length - docs.length })}

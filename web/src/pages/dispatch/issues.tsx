@@ -74,3 +74,17 @@ export function IssueList({ recipient }: { recipient: RecipientView }) {
     </Stack>
   );
 }
+
+/** Document numbers that wrap between numbers, never inside one. */
+export function DocumentNumbers({ numbers }: { numbers: string[] }) {
+  return (
+    <Text size="sm">
+      {numbers.map((n, i) => (
+        <span key={`${n}-${i}`} style={{ whiteSpace: 'nowrap' }}>
+          {n}
+          {i < numbers.length - 1 ? ', ' : ''}
+        </span>
+      ))}
+    </Text>
+  );
+}
