@@ -53,6 +53,7 @@ describe('Send all selected invoices (English)', () => {
     const notice = page.getByRole('dialog', { name: 'Incomplete' });
     await notice.getByText('No template has been chosen.').waitFor();
     await notice.getByText('1 customer wants invoices by post').waitFor();
+    await page.waitForTimeout(300); // the modal's fade-in, for the screenshot only
     await screenshot(page, 'dispatch-31-english-incomplete');
     await notice.getByRole('button', { name: 'Remove all that cannot be sent' }).click();
     await page.getByText('Removed (1)').waitFor();

@@ -109,6 +109,7 @@ describe('Senden aller selektierten Rechnungen (German)', () => {
     await notice.getByText('Es ist keine Dokumentvorlage ausgewählt.').waitFor();
     await notice.getByText('3 Kunden ohne E-Mail-Adresse').waitFor();
     await notice.getByText('2 Kunden möchten die Rechnung per Post').waitFor();
+    await page.waitForTimeout(300); // the modal's fade-in, for the screenshot only
     await screenshot(page, 'dispatch-04-unvollstaendigkeitshinweis');
     expect(smtp.received).toHaveLength(0);
     // The fix is one click away: the notice opens the magnifier's search.

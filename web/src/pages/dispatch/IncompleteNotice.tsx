@@ -40,9 +40,9 @@ export function IncompleteNotice(props: {
             const ids = customerIds(d.meta);
             const key = d.code.replace('.', '_');
             return (
-              <Group key={d.code} justify="space-between" wrap="nowrap" role="listitem" p="xs" style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 4 }}>
-                <Text size="sm">{t(`dispatchUi.incomplete.items.${key}`, { count: ids.length, defaultValue: t('dispatchUi.incomplete.items.other', { code: d.code, count: ids.length }) })}</Text>
-                <Group gap={6} wrap="nowrap">
+              <Group key={d.code} justify="space-between" wrap="wrap" gap="xs" role="listitem" p="xs" style={{ border: '1px solid var(--mantine-color-gray-3)', borderRadius: 4 }}>
+                <Text size="sm" fw={500} style={{ flex: '1 1 200px' }}>{t(`dispatchUi.incomplete.items.${key}`, { count: ids.length, defaultValue: t('dispatchUi.incomplete.items.other', { code: d.code, count: ids.length }) })}</Text>
+                <Group gap={6} wrap="wrap">
                   {d.code === 'dispatch.templateMissing' && (
                     <Button size="xs" leftSection={<IconSearch size={14} aria-hidden />} onClick={props.onChooseTemplate}>
                       {t('dispatchUi.incomplete.chooseTemplate')}
