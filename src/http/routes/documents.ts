@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DOCUMENT_SORTS, cancelDocument, createDocument, deleteDraft, finalizeDocument, getDocument, listDocuments, updateDocument } from '../../commands/documents.ts';
 import { documentInput, documentPatch } from '../../domain/inputs.ts';
+import { documentSendHistory } from '../../dispatch/history.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentDocument } from '../presenters.ts';
@@ -29,6 +30,10 @@ export const documentRoutes =
     app.get('/api/documents/:id', { preValidation: staffOnly, schema: { tags: ['documents'], params: idParams } }, async (request) =>
       presentDocument(await getDocument(db, request.params.id)),
     );
+
+    app.get('/api/documents/:id/sends', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Send history: every e-mail delivery that carried this document', params: idParams } }, async (request) => ({
+      items: await documentSendHistory(db, request.params.id),
+    }));
 
     app.post('/api/documents', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Create a draft', body: documentInput } }, async (request, reply) => {
       const actor = requireActor(request);

@@ -1,0 +1,42 @@
+import type { Executor } from '../commands/context.ts';
+import { getDocument } from '../commands/documents.ts';
+
+export interface DocumentSend {
+  dispatchId: number;
+  deliveryId: number;
+  state: string;
+  to: string;
+  attempts: number;
+  sentAt: string | null;
+  lastAttemptAt: string | null;
+  messageId: string | null;
+  smtpResponse: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+}
+
+/** Every delivery that carried a document, newest first: its send history ("when, to whom, which message id"). */
+export async function documentSendHistory(db: Executor, documentId: number): Promise<DocumentSend[]> {
+  await getDocument(db, documentId);
+  const rows = await db
+    .selectFrom('delivery_documents as dd')
+    .innerJoin('deliveries as d', 'd.id', 'dd.delivery_id')
+    .select(['d.dispatch_id', 'd.id', 'd.state', 'd.to_email', 'd.attempts', 'd.sent_at', 'd.last_attempt_at', 'd.message_id', 'd.smtp_response', 'd.error_message', 'd.created_at'])
+    .where('dd.document_id', '=', documentId)
+    .orderBy('d.id', 'desc')
+    .limit(200)
+    .execute();
+  return rows.map((r) => ({
+    dispatchId: r.dispatch_id,
+    deliveryId: r.id,
+    state: r.state,
+    to: r.to_email,
+    attempts: r.attempts,
+    sentAt: r.sent_at,
+    lastAttemptAt: r.last_attempt_at,
+    messageId: r.message_id,
+    smtpResponse: r.smtp_response,
+    errorMessage: r.error_message,
+    createdAt: r.created_at,
+  }));
+}
