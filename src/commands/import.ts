@@ -212,17 +212,24 @@ interface PendingDocument {
 export async function importDocuments(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean }): Promise<ImportReport> {
   const { trx, actor, csv, dryRun } = input;
   const { header, rows } = parseCsv(csv);
-  const index = {} as Record<DocumentColumn, number>;
-  for (const key of Object.keys(DOCUMENT_COLUMNS) as DocumentColumn[]) {
-    index[key] = header.findIndex((h) => (DOCUMENT_COLUMNS[key] as readonly string[]).includes(h));
-  }
+  const aliases: Record<DocumentColumn, readonly string[]> = DOCUMENT_COLUMNS;
+  const positions = new Map<DocumentColumn, number>();
+  const index = (key: DocumentColumn): number => {
+    let position = positions.get(key);
+    if (position === undefined) {
+      position = header.findIndex((h) => aliases[key].includes(h));
+      positions.set(key, position);
+    }
+    return position;
+  };
   const required: DocumentColumn[] = ['customerNumber', 'description', 'quantity', 'unitPrice', 'vatRate'];
-  const missing = required.filter((k) => index[k] < 0);
-  if (missing.length > 0 || (index.reference < 0 && index.number < 0)) {
-    const names = [...missing, ...(index.reference < 0 && index.number < 0 ? ['reference'] : [])];
+  const missing = required.filter((k) => index(k) < 0);
+  const noReference = index('reference') < 0 && index('number') < 0;
+  if (missing.length > 0 || noReference) {
+    const names = [...missing, ...(noReference ? ['reference'] : [])];
     throw new AppError('validation', 'import.columnMissing', `missing column(s): ${names.join(', ')}; found: ${header.join(', ')}. Is the file separated by ";" or ","?`, { row: 1, field: names[0] ?? 'reference' });
   }
-  const cell = (cells: string[], key: DocumentColumn): string => (index[key] >= 0 ? (cells[index[key]]?.trim() ?? '') : '');
+  const cell = (cells: string[], key: DocumentColumn): string => (index(key) >= 0 ? (cells[index(key)]?.trim() ?? '') : '');
   const errors: ErrorDetail[] = [];
   const documents = new Map<string, PendingDocument>();
   rows.forEach((cells, i) => {
