@@ -76,6 +76,8 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     size: maxMessageBytes,
+    // The client is always 127.0.0.1; a reverse DNS lookup per connection only adds latency.
+    disableReverseLookup: true,
     logger: false,
     onAuth(auth, _session, callback) {
       callback(null, { user: auth.username ?? 'demo' });
