@@ -1,6 +1,6 @@
 import { Center, Loader } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Navigate, Route, Routes, useLocation, useParams } from 'react-router-dom';
 import { useSession } from './auth/session';
 import { Layout } from './components/Layout';
 import { LoginPage } from './pages/LoginPage';
@@ -9,11 +9,9 @@ import { CustomerPage } from './pages/customers/CustomerPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
 import { DocumentPage } from './pages/documents/DocumentPage';
 import { DocumentsPage } from './pages/documents/DocumentsPage';
-import { DispatchesPage } from './pages/DispatchesPage';
 import { DispatchHistoryPage } from './pages/dispatch/DispatchHistoryPage';
-import { DispatchPage as SendDispatchPage } from './pages/dispatch/DispatchPage';
+import { DispatchPage } from './pages/dispatch/DispatchPage';
 import { EvaluationsPage } from './pages/evaluations/EvaluationsPage';
-import { DispatchPage } from './pages/dispatches/DispatchPage';
 import { InboxPage } from './pages/InboxPage';
 import { CompanyPage } from './pages/settings/CompanyPage';
 import { MailSettingsPage } from './pages/settings/MailSettingsPage';
@@ -43,6 +41,12 @@ function RequireAuth({ children, admin = false }: { children: React.ReactNode; a
   return <>{children}</>;
 }
 
+/** `/dispatches/:id` (the first version of the send screens) → `/dispatch/:id`. */
+function LegacyDispatchRedirect() {
+  const { id } = useParams();
+  return <Navigate to={id ? `/dispatch/${encodeURIComponent(id)}` : '/dispatch'} replace />;
+}
+
 export function App() {
   return (
     <Routes>
@@ -67,11 +71,12 @@ export function App() {
         <Route path="settings/mail" element={<RequireAuth admin><MailSettingsPage /></RequireAuth>} />
         <Route path="settings/company" element={<RequireAuth admin><CompanyPage /></RequireAuth>} />
         <Route path="settings/users" element={<RequireAuth admin><UsersPage /></RequireAuth>} />
-        <Route path="dispatches" element={<DispatchesPage />} />
-        <Route path="dispatches/:id" element={<DispatchPage />} />
+        {/* Old addresses of the dispatch screens (bookmarks, links in mails) keep working. */}
+        <Route path="dispatches" element={<Navigate to="/dispatch" replace />} />
+        <Route path="dispatches/:id" element={<LegacyDispatchRedirect />} />
         <Route path="evaluations/documents" element={<EvaluationsPage />} />
         <Route path="dispatch" element={<DispatchHistoryPage />} />
-        <Route path="dispatch/:id" element={<SendDispatchPage />} />
+        <Route path="dispatch/:id" element={<DispatchPage />} />
         <Route path="inbox" element={<InboxPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

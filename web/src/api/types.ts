@@ -250,63 +250,17 @@ export interface ConnectionTestOutcome {
   durationMs: number;
 }
 
-export type DispatchStatus = 'draft' | 'sending' | 'paused' | 'completed' | 'cancelled';
-export type DispatchMode = 'perCustomer' | 'perDocument';
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'uncertain' | 'cancelled';
-export const DELIVERY_STATES: readonly DeliveryState[] = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'cancelled'];
-
-export interface Dispatch {
-  id: number;
-  status: DispatchStatus;
-  mode: DispatchMode;
-  templateId: number | null;
-  pausedReason: string | null;
-  pausedMessage: string | null;
+/** One e-mail delivery that carried a document (GET /api/documents/:id/sends), newest first. */
+export interface DocumentSend {
+  dispatchId: number;
+  deliveryId: number;
+  state: string;
+  to: string;
+  attempts: number;
+  sentAt: string | null;
+  lastAttemptAt: string | null;
+  messageId: string | null;
+  smtpResponse: string | null;
+  errorMessage: string | null;
   createdAt: string;
-  sendRequestedAt: string | null;
-  completedAt: string | null;
-  cancelledAt: string | null;
-  recipients: { total: number; removed: number; active: number };
-  deliveries: Record<DeliveryState, number> & { total: number };
-}
-
-export interface RecipientIssue {
-  code: string;
-  severity: 'blocking' | 'warning';
-  documentIds?: number[];
-  meta?: Record<string, unknown>;
-}
-
-export interface Recipient {
-  recipientId: number;
-  customerId: number;
-  customerNumber: string;
-  name: string;
-  email: string | null;
-  invoiceByPost: boolean;
-  removed: boolean;
-  documents: { id: number; type: DocumentType; number: string | null; status: DocumentStatus; issueDate: string; dueDate: string | null; grossCents: number; lastSentAt: string | null; lastSentTo: string | null; excluded: boolean }[];
-  totalCents: number;
-  issues: RecipientIssue[];
-  eligible: boolean;
-  deliveries: { id: number; state: DeliveryState; attempts: number; sentAt: string | null; messageId: string | null; error: string | null }[];
-}
-
-export interface DispatchPreview {
-  customerId: number;
-  to: { name: string; email: string | null };
-  subject: string;
-  text: string;
-  html: string | null;
-  attachments: { documentId: number; filename: string; size: number; sha256: string }[];
-}
-
-/** The document filter as the dispatch and print APIs take it (select "everything matching"). */
-export interface DocumentFilterBody {
-  type?: DocumentType[];
-  status?: DocumentStatus[];
-  dateFrom?: string;
-  dateTo?: string;
-  sent?: boolean;
-  q?: string;
 }

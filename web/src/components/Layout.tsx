@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton, Title, ScrollArea } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconChartBar, IconChevronDown, IconFileText, IconInbox, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
+import { IconBuilding, IconChartBar, IconChevronDown, IconFileInvoice, IconFileText, IconInbox, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -103,6 +103,7 @@ export function Layout() {
         <AppShell.Section grow component={ScrollArea}>
           <nav aria-label={t('nav.mainMenu')}>
             <Item entry={{ to: '/customers', label: t('nav.customers'), icon: <IconUsers {...icon} /> }} active={isActive('/customers')} onNavigate={close} />
+            <Item entry={{ to: '/documents', label: t('nav.documentList'), icon: <IconFileInvoice {...icon} /> }} active={isActive('/documents')} onNavigate={close} />
             <NavLink label={t('nav.reports')} leftSection={<IconChartBar {...icon} />} defaultOpened childrenOffset={20}>
               {reports.map((e) => (
                 <Item key={e.to} entry={e} active={isActive(e.to)} onNavigate={close} />

@@ -39,6 +39,20 @@ describe('translations', () => {
     expect([...used].filter((k) => !known.has(k))).toEqual([]);
   });
 
+  it('no key is left unused (a key is used if its literal or a `prefix.${…}` template names it)', () => {
+    const code = sources(srcDir)
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const literals = new Set([...code.matchAll(/['"`]([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)+)['"`]/g)].flatMap((m) => (m[1] ? [m[1]] : [])));
+    const prefixes = [...code.matchAll(/`([a-zA-Z0-9_.]+)\.\$\{/g)].flatMap((m) => (m[1] ? [`${m[1]}.`] : []));
+    const unused = keys(de).filter((key) => {
+      const base = key.replace(/_(zero|one|two|few|many|other)$/, '');
+      // Error codes come from the server (checked below), not from literals in the web code.
+      return !key.startsWith('errors.') && !literals.has(key) && !literals.has(base) && !prefixes.some((p) => key.startsWith(p));
+    });
+    expect(unused).toEqual([]);
+  });
+
   it('every error code the server raises has a message', () => {
     const known = new Set(keys(de));
     const serverDir = join(srcDir, '..', '..', 'src');

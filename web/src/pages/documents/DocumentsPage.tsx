@@ -1,13 +1,12 @@
-import { Alert, Anchor, Badge, Button, Group, Menu, MultiSelect, Paper, Select, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { IconDots, IconFilePlus, IconFileText, IconMail, IconMailbox, IconPrinter, IconRefresh, IconSearch, IconSend } from '@tabler/icons-react';
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { Anchor, Button, Group, MultiSelect, Paper, Select, Text, TextInput } from '@mantine/core';
+import { IconFilePlus, IconFileText, IconSend, IconMail, IconMailbox, IconRefresh, IconSearch } from '@tabler/icons-react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { DataTable, type DataTableSortStatus } from 'mantine-datatable';
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api, csrfToken, query } from '../../api/client';
-import type { Dispatch, DocumentFilterBody, DocumentListItem, DocumentStatus, DocumentType, Page } from '../../api/types';
+import { api, query } from '../../api/client';
+import type { DocumentListItem, Page } from '../../api/types';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
@@ -30,27 +29,12 @@ interface Filter {
   q: string;
 }
 
-const DOC_TYPES: readonly DocumentType[] = ['invoice', 'quote', 'creditNote'];
-const DOC_STATUSES: readonly DocumentStatus[] = ['draft', 'final', 'cancelled'];
-
-/** The applied filter in the JSON form the dispatch and print APIs take ("all matching", never thousands of ids). */
-function filterBody(f: Filter): DocumentFilterBody {
-  return {
-    ...(f.type.length ? { type: DOC_TYPES.filter((t) => f.type.includes(t)) } : {}),
-    ...(f.status.length ? { status: DOC_STATUSES.filter((s) => f.status.includes(s)) } : {}),
-    ...(f.dateFrom ? { dateFrom: f.dateFrom } : {}),
-    ...(f.dateTo ? { dateTo: f.dateTo } : {}),
-    ...(f.sent ? { sent: f.sent === 'true' } : {}),
-    ...(f.q.trim() ? { q: f.q.trim() } : {}),
-  };
-}
-
 function filterFromParams(params: URLSearchParams): Filter {
   const list = (key: string) => (params.get(key) ?? '').split(',').filter(Boolean);
   return { type: list('type'), status: list('status'), dateFrom: params.get('dateFrom') ?? '', dateTo: params.get('dateTo') ?? '', sent: params.get('sent') ?? '', q: params.get('q') ?? '' };
 }
 
-/** Auswertungen → Rechnungen, Angebote: the filtered document list (selection and sending: web issue part 2). */
+/** Dokumente: where invoices and quotes are written (list, "Neue Rechnung"); sending lives in Auswertungen → Rechnungen, Angebote. */
 export function DocumentsPage() {
   const { t } = useTranslation();
   const locale = useLocale();
@@ -82,60 +66,8 @@ export function DocumentsPage() {
     placeholderData: keepPreviousData,
   });
 
-  // Selection: single rows (check box, Ctrl-click, Shift-click for a range) or "all matching the filter".
-  const [selected, setSelected] = useState<Map<number, DocumentListItem>>(new Map());
-  const [allMatching, setAllMatching] = useState(false);
-  const anchor = useRef<number | null>(null);
-  const records = list.data?.items ?? [];
-  const total = list.data?.total ?? 0;
-  const selectedCount = allMatching ? total : selected.size;
-  const clearSelection = () => {
-    setSelected(new Map());
-    setAllMatching(false);
-  };
-  const toggle = (record: DocumentListItem) => {
-    setAllMatching(false);
-    setSelected((prev) => {
-      const next = new Map(prev);
-      if (next.has(record.id)) next.delete(record.id);
-      else next.set(record.id, record);
-      return next;
-    });
-    anchor.current = record.id;
-  };
-  const selectRange = (record: DocumentListItem) => {
-    const from = records.findIndex((r) => r.id === anchor.current);
-    const to = records.findIndex((r) => r.id === record.id);
-    if (from < 0 || to < 0) return toggle(record);
-    setAllMatching(false);
-    setSelected((prev) => {
-      const next = new Map(prev);
-      for (const r of records.slice(Math.min(from, to), Math.max(from, to) + 1)) next.set(r.id, r);
-      return next;
-    });
-  };
-  const pageFullySelected = records.length > 0 && records.every((r) => selected.has(r.id));
-
-  const createDispatch = useMutation({
-    mutationFn: () => api.post<Dispatch>('/api/dispatches', allMatching ? { filter: filterBody(applied) } : { documentIds: [...selected.keys()] }),
-    onSuccess: (dispatch) => navigate(`/dispatches/${dispatch.id}`),
-  });
-  const print = useMutation({
-    mutationFn: async () => {
-      const response = await fetch('/api/documents/print', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() ?? '' },
-        body: JSON.stringify(allMatching ? { filter: filterBody(applied) } : { documentIds: [...selected.keys()] }),
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      window.open(URL.createObjectURL(await response.blob()), '_blank');
-    },
-    onError: () => notifications.show({ color: 'red', message: t('documents.printFailed') }),
-  });
-
   const load = (e: FormEvent) => {
     e.preventDefault();
-    clearSelection();
     setParam({ type: draft.type.join(','), status: draft.status.join(','), dateFrom: draft.dateFrom, dateTo: draft.dateTo, sent: draft.sent, q: draft.q.trim(), page: null });
     void list.refetch();
   };
@@ -150,6 +82,9 @@ export function DocumentsPage() {
         description={t('documents.description')}
         actions={
           <>
+            <Button component={Link} to="/evaluations/documents" variant="subtle" leftSection={<IconSend size={16} aria-hidden />}>
+              {t('documents.toEvaluations')}
+            </Button>
             <Button component={Link} to="/documents/new?type=quote" variant="light" leftSection={<IconFilePlus size={16} aria-hidden />}>
               {t('documents.newQuote')}
             </Button>
@@ -206,49 +141,7 @@ export function DocumentsPage() {
           </Button>
         </Group>
       </Paper>
-      <ErrorAlert error={list.error ?? createDispatch.error} />
-      <Group justify="space-between" mb="xs" role="toolbar" aria-label={t('documents.toolbar')}>
-        <Group gap="xs">
-          <Badge size="lg" variant={selectedCount > 0 ? 'filled' : 'light'} color={selectedCount > 0 ? 'indigo' : 'gray'} data-testid="selection-count" aria-live="polite">
-            {t('documents.selectedCount', { count: selectedCount, formatted: selectedCount.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB') })}
-          </Badge>
-          {selectedCount > 0 && (
-            <Button size="xs" variant="subtle" onClick={clearSelection}>
-              {t('documents.clearSelection')}
-            </Button>
-          )}
-        </Group>
-        <Menu position="bottom-end" withinPortal>
-          <Menu.Target>
-            <Button variant="default" leftSection={<IconDots size={16} aria-hidden />} loading={createDispatch.isPending || print.isPending}>
-              {t('documents.moreMenu')}
-            </Button>
-          </Menu.Target>
-          <Menu.Dropdown>
-            <Menu.Item leftSection={<IconSend size={16} aria-hidden />} disabled={selectedCount === 0} onClick={() => createDispatch.mutate()}>
-              {t('documents.sendSelected')}
-            </Menu.Item>
-            <Menu.Item leftSection={<IconPrinter size={16} aria-hidden />} disabled={selectedCount === 0} onClick={() => print.mutate()}>
-              {t('documents.printSelected')}
-            </Menu.Item>
-          </Menu.Dropdown>
-        </Menu>
-      </Group>
-      {pageFullySelected && !allMatching && total > records.length && (
-        <Alert color="indigo" variant="light" mb="xs" p="xs">
-          <Group gap="xs">
-            <Text size="sm">{t('documents.pageSelected', { count: records.length })}</Text>
-            <Button size="xs" variant="light" onClick={() => setAllMatching(true)}>
-              {t('documents.selectAllMatching', { formatted: total.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB') })}
-            </Button>
-          </Group>
-        </Alert>
-      )}
-      {allMatching && (
-        <Alert color="indigo" variant="light" mb="xs" p="xs">
-          <Text size="sm">{t('documents.allMatchingSelected', { formatted: total.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB') })}</Text>
-        </Alert>
-      )}
+      <ErrorAlert error={list.error} />
       <Paper withBorder p="md">
         {nothingAtAll ? (
           <EmptyState
@@ -280,26 +173,7 @@ export function DocumentsPage() {
             noRecordsText={t('documents.noMatch')}
             sortStatus={sortStatus}
             onSortStatusChange={(s) => setParam({ sort: ACCESSOR_TO_SORT[String(s.columnAccessor)] ?? 'issueDate', order: s.direction, page: null })}
-            // Shift-click selects a range of rows, not text.
-            textSelectionDisabled
-            selectedRecords={allMatching ? records : records.filter((r) => selected.has(r.id))}
-            onSelectedRecordsChange={(now) => {
-              // Header check box and row check boxes (mantine-datatable handles Shift-click ranges on them).
-              setAllMatching(false);
-              setSelected((prev) => {
-                const next = new Map(prev);
-                for (const r of records) next.delete(r.id);
-                for (const r of now) next.set(r.id, r);
-                return next;
-              });
-            }}
-            allRecordsSelectionCheckboxProps={{ 'aria-label': t('documents.selectPage') }}
-            getRecordSelectionCheckboxProps={(r) => ({ 'aria-label': t('documents.selectRow', { number: r.number ?? t('documents.draftNumber'), customer: r.customerName }) })}
-            onRowClick={({ record, event }) => {
-              if (event.ctrlKey || event.metaKey) toggle(record);
-              else if (event.shiftKey) selectRange(record);
-              else navigate(`/documents/${record.id}`);
-            }}
+            onRowClick={({ record }) => navigate(`/documents/${record.id}`)}
             columns={[
               {
                 accessor: 'number',

@@ -1,6 +1,6 @@
 import { Alert, Anchor, Badge, Button, Checkbox, Grid, Group, Menu, MultiSelect, Pagination, Paper, Select, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowDown, IconArrowUp, IconChevronDown, IconDotsVertical, IconFileSpreadsheet, IconPrinter, IconRefresh, IconSelector, IconSend, IconX } from '@tabler/icons-react';
+import { IconArrowDown, IconArrowUp, IconChevronDown, IconDotsVertical, IconFilePlus, IconFileSpreadsheet, IconPrinter, IconRefresh, IconSelector, IconSend, IconX } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useMemo, useState, type FormEvent } from 'react';
@@ -166,7 +166,15 @@ export function EvaluationsPage() {
 
   return (
     <>
-      <PageHeader title={t('dispatchUi.evaluations.title')} description={t('dispatchUi.evaluations.description')} />
+      <PageHeader
+        title={t('dispatchUi.evaluations.title')}
+        description={t('dispatchUi.evaluations.description')}
+        actions={
+          <Button component={Link} to="/documents/new?type=invoice" leftSection={<IconFilePlus size={16} aria-hidden />}>
+            {t('documents.newInvoice')}
+          </Button>
+        }
+      />
       <Paper withBorder p="md" mb="md" component="form" onSubmit={load} aria-label={t('dispatchUi.evaluations.filter')}>
         <Grid gap="sm" align="flex-end">
           <Grid.Col span={{ base: 12, sm: 6, lg: 3 }}>
