@@ -1,4 +1,6 @@
-import { Anchor, Text } from '@mantine/core';
+import { ActionIcon, Anchor, Text } from '@mantine/core';
+import { IconHistory } from '@tabler/icons-react';
+import { useState, type ReactNode } from 'react';
 import { DataTable, type DataTableColumn } from 'mantine-datatable';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
@@ -7,7 +9,7 @@ import { formatDate, formatDateTime, formatMoney } from '../lib/format';
 import { useLocale } from '../lib/hooks';
 import { StatusBadge } from './StatusBadge';
 
-/** A compact, server-paged list of documents (used on the customer page). */
+/** A compact, server-paged list of documents (used on the customer page), optionally with an expandable detail per row (the send history). */
 export function DocumentsTable(props: {
   records: DocumentListItem[];
   total: number;
@@ -17,10 +19,14 @@ export function DocumentsTable(props: {
   onPageChange: (page: number) => void;
   showCustomer?: boolean;
   noRecordsText: string;
+  /** the content shown below a row when its history button is pressed */
+  expansion?: { render: (d: DocumentListItem) => ReactNode; expandable: (d: DocumentListItem) => boolean };
 }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const navigate = useNavigate();
+  const [expanded, setExpanded] = useState<number[]>([]);
+  const expansion = props.expansion;
   const columns: DataTableColumn<DocumentListItem>[] = [
     {
       accessor: 'number',
@@ -51,6 +57,36 @@ export function DocumentsTable(props: {
           </Text>
         ),
     },
+    ...(expansion
+      ? [
+          {
+            accessor: 'history',
+            title: t('documents.sendHistory.column'),
+            textAlign: 'center',
+            width: 80,
+            render: (d) => {
+              if (!expansion.expandable(d)) return null;
+              const open = expanded.includes(d.id);
+              const number = d.number ?? t('documents.draftNumber');
+              const label = open ? t('documents.sendHistory.hide', { number }) : t('documents.sendHistory.show', { number });
+              return (
+                <ActionIcon
+                  variant={open ? 'filled' : 'subtle'}
+                  aria-label={label}
+                  title={label}
+                  aria-expanded={open}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    setExpanded((ids) => (open ? ids.filter((x) => x !== d.id) : [...ids, d.id]));
+                  }}
+                >
+                  <IconHistory size={16} aria-hidden />
+                </ActionIcon>
+              );
+            },
+          } satisfies DataTableColumn<DocumentListItem>,
+        ]
+      : []),
   ];
   return (
     <DataTable<DocumentListItem>
@@ -68,6 +104,16 @@ export function DocumentsTable(props: {
       noRecordsText={props.noRecordsText}
       onRowClick={({ record }) => navigate(`/documents/${record.id}`)}
       columns={columns}
+      {...(expansion
+        ? {
+            rowExpansion: {
+              trigger: 'never',
+              allowMultiple: true,
+              expanded: { recordIds: expanded, onRecordIdsChange: (ids: unknown[]) => setExpanded(ids.filter((x): x is number => typeof x === 'number')) },
+              content: ({ record }) => <div style={{ padding: 'var(--mantine-spacing-xs) var(--mantine-spacing-md)' }}>{expansion.render(record)}</div>,
+            },
+          }
+        : {})}
     />
   );
 }

@@ -12,6 +12,7 @@ import { DocumentsTable } from '../../components/DocumentsTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { fieldErrors, generalError } from '../../lib/errors';
+import { SendHistory } from '../documents/SendHistory';
 import { useFieldErrors } from '../../lib/hooks';
 
 const SALUTATIONS = ['Herr', 'Frau', 'Divers', 'Firma'] as const;
@@ -287,6 +288,7 @@ export function CustomerPage() {
                     fetching={documents.isFetching}
                     onPageChange={setDocPage}
                     noRecordsText={t('customers.noDocuments')}
+                    expansion={{ expandable: (d) => d.status !== 'draft', render: (d) => <SendHistory documentId={d.id} compact /> }}
                   />
                 </Paper>
               </Tabs.Panel>

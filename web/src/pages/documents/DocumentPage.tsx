@@ -18,6 +18,7 @@ import { formatDate, formatDateTime, formatMoney, formatQuantity, todayIso } fro
 import { useFieldErrors, useLocale } from '../../lib/hooks';
 import { emptyLine, lineToForm, liveTotals, parseLine, type LineForm } from '../../lib/lines';
 import { LinesEditor } from './LinesEditor';
+import { SendHistory } from './SendHistory';
 import { TotalsPanel } from './TotalsPanel';
 
 interface HeaderForm {
@@ -431,6 +432,7 @@ function FinalDocument({ doc }: { doc: FaktDocument }) {
             <Text className="preview-body">{doc.closingText}</Text>
           </Paper>
         )}
+        <SendHistory documentId={doc.id} />
       </Stack>
       <ConfirmModal
         opened={confirmCancel}
