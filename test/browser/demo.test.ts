@@ -36,46 +36,54 @@ describe('demo mode: select across pages, send, read the Posteingang', () => {
     });
     expect(created.status()).toBe(201);
 
-    // A period with more than one page of unsent final invoices.
+    // A period with more than one page (50 rows) of unsent final invoices.
     let dateFrom = '';
     let total = 0;
-    for (const days of [10, 14, 21, 30, 45, 60]) {
+    for (const days of [14, 21, 30, 45, 60, 90, 120, 180, 365]) {
       const from = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
       const result: unknown = await (await page.request.get(`/api/documents?type=invoice&status=final&sent=false&dateFrom=${from}&pageSize=1`)).json();
       total = typeof result === 'object' && result !== null && 'total' in result && typeof result.total === 'number' ? result.total : 0;
       dateFrom = from;
-      if (total > 25) break;
+      if (total > 50) break;
     }
-    expect(total).toBeGreaterThan(25);
+    expect(total).toBeGreaterThan(50);
 
-    await page.goto(`/documents?type=invoice&status=final&sent=false&dateFrom=${dateFrom}&pageSize=25`);
-    const rows = page.locator('tbody tr');
-    await expect.poll(() => rows.count()).toBe(25);
+    await page.goto(`/evaluations/documents?loaded=1&type=invoice&status=final&sent=false&dateFrom=${dateFrom}&pageSize=50`);
+    await page.getByTestId('evaluation-total').getByText(`${total} Dokumente gefunden`).waitFor();
+    const rows = page.locator('tbody tr[data-document]');
+    await expect.poll(() => rows.count()).toBe(50);
+    const badge = page.getByTestId('evaluation-selection');
 
     // Ctrl-click one row, Shift-click another: a range as in a desktop app.
-    await rows.nth(1).locator('td').nth(3).click({ modifiers: ['Control'] });
-    await rows.nth(4).locator('td').nth(3).click({ modifiers: ['Shift'] });
-    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('4 ausgewählt');
+    await rows.nth(1).locator('td').nth(4).click({ modifiers: ['Control'] });
+    await rows.nth(4).locator('td').nth(4).click({ modifiers: ['Shift'] });
+    await expect.poll(() => badge.textContent()).toBe('4 ausgewählt');
     await page.getByRole('button', { name: 'Auswahl aufheben' }).click();
+    await expect.poll(() => badge.textContent()).toBe('0 ausgewählt');
 
-    await page.getByLabel('Alle Dokumente dieser Seite auswählen').check();
-    await page.getByRole('button', { name: `Alle ${total} auswählen` }).click();
-    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe(`${total} ausgewählt`);
+    // The header box selects everything matching the filter, on every page.
+    await page.getByLabel(`Alle ${total} auswählen`).click();
+    await expect.poll(() => badge.textContent()).toBe(`${total} ausgewählt`);
+    await page.getByTestId('all-matching').waitFor();
+    await page.getByRole('button', { name: '2', exact: true }).click();
+    await page.waitForURL(/page=2/);
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-selected'))))).toEqual(new Set(['true']));
     await screenshot(page, '50-demo-alle-ausgewaehlt');
     await page.getByRole('button', { name: 'Mehr' }).click();
     await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
-    await page.waitForURL(/\/dispatches\/\d+$/);
+    await page.waitForURL(/\/dispatch\/\d+$/);
     await page.getByRole('button', { name: 'Alle nicht versandfähigen entfernen' }).click();
+    await page.getByTestId('blocking-hint').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Dokumentvorlage suchen' }).click();
-    await page.getByRole('dialog').getByRole('option', { name: /Rechnung per E-Mail/ }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Übernehmen' }).click();
-    await expect.poll(() => page.getByTestId('dispatch-template-text').textContent()).toContain('anbei Ihre Rechnung über');
+    const picker = page.getByRole('dialog', { name: 'Dokumentvorlage suchen' });
+    await picker.getByRole('option', { name: /Rechnung per E-Mail/ }).click();
+    await picker.getByRole('button', { name: 'Übernehmen' }).click();
+    await expect.poll(() => page.getByTestId('dispatch-message-text').textContent()).toContain('anbei Ihre Rechnung über');
     await screenshot(page, '51-demo-versandauftrag');
     await page.getByRole('button', { name: 'Senden', exact: true }).click();
-    await page.getByText('Abgeschlossen').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('dispatch-status').textContent(), { timeout: 60_000 }).toBe('Abgeschlossen');
     await screenshot(page, '52-demo-ergebnis');
-    const sentBadge = await page.locator('[data-state="sent"]').textContent();
-    const sent = Number(/(\d+)/.exec(sentBadge ?? '')?.[1] ?? 0);
+    const sent = Number(await page.getByTestId('dispatch-counts').locator('[data-state="sent"]').getAttribute('data-count'));
     expect(sent).toBeGreaterThan(0);
 
     await page.getByRole('link', { name: 'Posteingang (Demo)' }).click();

@@ -150,65 +150,70 @@ describe('templates and the SMTP outgoing server in the browser', () => {
 
   it('runs the seed workflow: select all, Mehr-Menü → Senden, Unvollständigkeitshinweis, template via magnifier, remove ineligible, send', async () => {
     const headers = { 'x-csrf-token': await csrf(page) };
-    const invoiceFor = async (customer: Record<string, unknown>) => {
+    const invoiceFor = async (customer: Record<string, unknown>): Promise<number> => {
       const c: unknown = await (await page.request.post('/api/customers', { headers, data: customer })).json();
       const customerId = typeof c === 'object' && c !== null && 'id' in c ? c.id : 0;
       const d: unknown = await (await page.request.post('/api/documents', { headers, data: { type: 'invoice', customerId, lines: [{ description: 'Hörgeräte-Batterien', quantity: 2, unit: 'Pkg', unitPriceCents: 2495, vatRate: 19 }] } })).json();
-      const documentId = typeof d === 'object' && d !== null && 'id' in d ? d.id : 0;
+      const documentId = typeof d === 'object' && d !== null && 'id' in d && typeof d.id === 'number' ? d.id : 0;
       expect((await page.request.post(`/api/documents/${documentId}/finalize`, { headers, data: {} })).status()).toBe(200);
+      return documentId;
     };
-    await invoiceFor({ firstName: 'Anna', lastName: 'Becker', email: 'anna.becker@example.de' });
-    await invoiceFor({ firstName: 'Klaus', lastName: 'Wolf' });
+    const annaInvoice = await invoiceFor({ firstName: 'Anna', lastName: 'Becker', email: 'anna.becker@example.de' });
+    const klausInvoice = await invoiceFor({ firstName: 'Klaus', lastName: 'Wolf' });
     await invoiceFor({ firstName: 'Jörg', lastName: 'Koch', email: 'joerg.koch@example.de', invoiceByPost: true });
     const before = smtp.received.length;
+    const row = (name: string) => page.locator(`tr[data-customer="${name}"]`);
 
-    // The list of web issue part 1 (/documents); part 2's Auswertungen page is tested by its own suite.
-    await page.goto('/documents');
+    // Auswertungen → Rechnungen, Angebote: the default filter is "final invoices not sent yet".
+    await page.getByRole('link', { name: 'Rechnungen, Angebote' }).click();
     await page.getByRole('button', { name: 'Laden' }).click();
-    await page.getByRole('cell', { name: 'Anna Becker', exact: true }).first().waitFor();
-    await page.getByLabel('Alle Dokumente dieser Seite auswählen').check();
-    await expect.poll(() => page.getByTestId('selection-count').textContent()).toBe('3 ausgewählt');
+    await page.getByTestId('evaluation-total').getByText('3 Dokumente gefunden').waitFor();
+    await page.getByLabel('Alle 3 auswählen').click();
+    await expect.poll(() => page.getByTestId('evaluation-selection').textContent()).toBe('3 ausgewählt');
     await screenshot(page, '40-rechnungen-ausgewaehlt');
     await page.getByRole('button', { name: 'Mehr' }).click();
     await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
-    await page.waitForURL(/\/dispatches\/\d+$/);
-    await page.getByRole('cell', { name: 'Klaus Wolf', exact: true }).first().waitFor();
-    await page.getByText('keine E-Mail-Adresse').waitFor();
-    await page.getByText('möchte Rechnung per Post').waitFor();
+    await page.waitForURL(/\/dispatch\/\d+$/);
+    await row('Klaus Wolf').getByText('keine E-Mail-Adresse').waitFor();
+    await row('Jörg Koch').getByText('möchte Rechnung per Post').waitFor();
 
     await page.getByRole('button', { name: 'Senden', exact: true }).click();
     const notice = page.getByRole('dialog', { name: 'Unvollständigkeitshinweis' });
-    await notice.getByText('Es ist keine Dokumentvorlage gewählt.').waitFor();
-    await notice.getByText('1 Kunden ohne E-Mail-Adresse').waitFor();
-    await notice.getByText('1 Kunden möchten die Rechnung per Post').waitFor();
+    await notice.getByText('Es ist keine Dokumentvorlage ausgewählt.').waitFor();
+    await notice.getByText('1 Kunde ohne E-Mail-Adresse').waitFor();
+    await notice.getByText('1 Kunde möchte die Rechnung per Post').waitFor();
+    await page.waitForTimeout(300); // the modal's fade-in, for the screenshot only
     await screenshot(page, '41-unvollstaendigkeitshinweis');
-    await notice.getByRole('button', { name: 'Schließen' }).click();
+    await notice.getByRole('button', { name: 'Schließen', exact: true }).last().click();
+    await notice.waitFor({ state: 'hidden' });
 
     // Ctrl-click selection + Entfernen, then restore, then the one-click removal.
-    await page.getByRole('cell', { name: 'Klaus Wolf', exact: true }).first().click();
-    await page.getByRole('cell', { name: 'Jörg Koch', exact: true }).first().click({ modifiers: ['Control'] });
+    await row('Klaus Wolf').getByText('Klaus Wolf').click();
+    await row('Jörg Koch').getByText('Jörg Koch').click({ modifiers: ['Control'] });
     await expect.poll(() => page.getByTestId('recipient-selection').textContent()).toBe('2 markiert');
     await page.getByRole('button', { name: 'Entfernen', exact: true }).click();
     await page.getByText('Entfernt (2)').waitFor();
     await page.getByText('Entfernt (2)').click();
-    await page.getByLabel('Alle Empfänger dieser Seite markieren').check();
+    await row('Klaus Wolf').waitFor();
+    await page.getByLabel('Alle Kunden dieser Seite markieren').check();
     await page.getByRole('button', { name: 'Wiederherstellen' }).click();
     await page.getByText('Entfernt (0)').waitFor();
-    await page.getByText('Empfänger (3)').click();
+    await page.getByText('In der Liste (3)').click();
     await page.getByRole('button', { name: 'Alle nicht versandfähigen entfernen' }).click();
-    await page.getByText('Empfänger (1)').waitFor();
+    await page.getByText('In der Liste (1)').waitFor();
 
     await page.getByRole('button', { name: 'Dokumentvorlage suchen' }).click();
-    const search = page.getByRole('dialog');
+    const search = page.getByRole('dialog', { name: 'Dokumentvorlage suchen' });
     await search.getByRole('option', { name: /Rechnungsversand/ }).click();
-    await search.getByTestId('template-search-preview').waitFor();
+    await expect.poll(() => search.getByTestId('template-picker-preview').textContent()).toContain('anbei Ihre Rechnungen');
     await search.getByRole('button', { name: 'Übernehmen' }).click();
-    await expect.poll(() => page.getByTestId('dispatch-template-text').textContent()).toContain('anbei Ihre Rechnungen');
+    await expect.poll(() => page.getByTestId('dispatch-message-text').textContent()).toContain('anbei Ihre Rechnungen');
     await screenshot(page, '42-versand-bereit');
 
+    // Sent through the authenticated SMTP server configured in the UI above.
     await page.getByRole('button', { name: 'Senden', exact: true }).click();
-    await page.getByText('Abgeschlossen').waitFor({ timeout: 30_000 });
-    await page.locator('[data-state="sent"]').filter({ hasText: 'versendet: 1' }).waitFor();
+    await expect.poll(() => page.getByTestId('dispatch-status').textContent(), { timeout: 30_000 }).toBe('Abgeschlossen');
+    await page.getByTestId('dispatch-counts').locator('[data-state="sent"][data-count="1"]').waitFor();
     await screenshot(page, '43-versand-ergebnis');
 
     const mails = smtp.received.slice(before).filter((m) => !m.to.includes(ADMIN.email));
@@ -216,6 +221,22 @@ describe('templates and the SMTP outgoing server in the browser', () => {
     expect(mails[0]?.data).toContain('application/pdf');
 
     await page.getByRole('link', { name: 'Zu den Versandaufträgen' }).click();
-    await page.getByText('1 von 1 versendet, 0 fehlgeschlagen').waitFor();
+    await page.waitForURL(/\/dispatch$/);
+    await page.locator('tr[data-dispatch]').first().getByText(/1 versendet · 0 fehlgeschlagen/).waitFor();
+
+    // The invoice's page tells when, to whom and with which message id it went out.
+    await page.goto(`/documents/${annaInvoice}`);
+    const history = page.getByTestId('send-history');
+    await history.locator('tr[data-state="sent"]').getByText('anna.becker@example.de').waitFor();
+    await history.getByText('Versendet', { exact: true }).waitFor();
+    expect(await history.getByTestId('send-message-id').textContent()).toMatch(/^<.+@.+>$/);
+    await history.getByRole('link', { name: /^Versandauftrag \d+$/ }).waitFor();
+    await screenshot(page, '44-rechnung-versandverlauf');
+    await history.getByRole('link', { name: /^Versandauftrag \d+$/ }).click();
+    await page.waitForURL(/\/dispatch\/\d+$/);
+    await page.getByTestId('dispatch-status').getByText('Abgeschlossen').waitFor();
+    // Never sent (no address): says so.
+    await page.goto(`/documents/${klausInvoice}`);
+    await page.getByTestId('send-history-empty').getByText('Dieses Dokument wurde noch nicht per E-Mail versendet.').waitFor();
   });
 });
