@@ -90,6 +90,7 @@ if (!skipRaw) {
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(PDF_BYTES, 0x20)]);
   const settings = { fromName: 'Hörakustik Klangwerk', fromEmail: 'rechnung@klangwerk.test', replyTo: null, bccArchive: null, maxMessageBytes: 10 * 1024 * 1024 };
   t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   let next = 0;
   const lane = async () => {
     while (next < count) {
@@ -103,8 +104,9 @@ if (!skipRaw) {
   const s = await waitFor(count);
   const seconds = (s.lastAt - t0) / 1000;
   rawRate = count / seconds;
+  const cpu = process.cpuUsage(cpu0);
   transport.close();
-  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s`);
+  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg`);
 }
 
 // ---- Faktura ----
@@ -120,16 +122,18 @@ const { id } = await db.kysely.transaction().execute((trx) => createDispatch({ t
 await db.kysely.transaction().execute((trx) => updateDispatch({ trx, actor: SYSTEM_ACTOR, ports, id, templateId }));
 const worker = startDispatchWorkerWith({ db, ports, pollMs: 50 });
 t0 = Date.now();
+const cpu0 = process.cpuUsage();
 await sendDispatch({ db, ports, actor: SYSTEM_ACTOR, id, idempotencyKey: 'bench-0001' });
 const queuedMs = Date.now() - t0;
 worker.wake();
 const s = await waitFor(count);
 const seconds = (s.lastAt - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 clearInterval(sampler);
 await worker.stop();
 const rate = count / seconds;
 const sent = await db.kysely.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatch_id', '=', id).where('state', '=', 'sent').executeTakeFirstOrThrow();
-console.log(`faktura (${usePg ? 'postgres' : 'sqlite'}, 1 worker, pool ${POOL}): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (send request queued all in ${queuedMs} ms); ${Number(sent.n)} recorded sent`);
+console.log(`faktura (${usePg ? 'postgres' : 'sqlite'}, 1 worker, pool ${POOL}): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (send request queued all in ${queuedMs} ms); ${Number(sent.n)} recorded sent; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg`);
 if (rawRate > 0) console.log(`ratio faktura / raw: ${(rate / rawRate).toFixed(2)} (target ≥ 0.80)`);
 console.log(`peak RSS during dispatch: ${(peakRss / 1024 / 1024).toFixed(0)} MB (process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; target ≤ 250 MB at 100,000)`);
 

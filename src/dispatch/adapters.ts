@@ -2,16 +2,16 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ClassifiedFailure, FailureClass } from '../domain/dispatch.ts';
-import { isAppError } from '../domain/errors.ts';
+import { AppError, isAppError } from '../domain/errors.ts';
 import { composeMessage, messageIdDomain } from '../mail/compose.ts';
 import { loadMailSettingsRow, settingsFromRow, type MailSettings } from '../mail/settings.ts';
 import { classifySmtpError, type SmtpFailureClass } from '../mail/smtp-errors.ts';
 import { buildTemplateContext } from '../mail/templates/context.ts';
 import { renderNotification } from '../mail/templates/engine.ts';
 import { createMailTransport, DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../mail/transport.ts';
-import { databasePdfArchive } from '../pdf/archive.ts';
+import { databasePdfArchive, sha256Hex } from '../pdf/archive.ts';
 import { mergePdfs } from '../pdf/merge.ts';
-import type { DispatchPorts, Mailer, OutgoingMessage } from './ports.ts';
+import type { DispatchPorts, LoadedPdf, Mailer, OutgoingMessage } from './ports.ts';
 
 /**
  * The production wiring of the dispatch engine: SMTP settings, transport, composition and
@@ -53,7 +53,11 @@ export function classifyForDispatch(error: unknown): ClassifiedFailure {
 }
 
 export function mailerFromSettings(settings: MailSettings, version: string, options: { maxAttempts?: number; timeouts?: SmtpTimeouts } = {}): Mailer {
-  const transport = createMailTransport(settings, options.timeouts ?? DEFAULT_TIMEOUTS);
+  // The engine's token bucket in the database is the rate limit, across all processes. nodemailer's
+  // own limiter counts a fixed real minute per process: with the window configured shorter (tests)
+  // or several workers, each process sent a full minute's quota in a burst and then stalled for the
+  // rest of that minute (the cluster test averaged 25 msg/s under a 120 msg/s limit).
+  const transport = createMailTransport(settings, options.timeouts ?? DEFAULT_TIMEOUTS, { perProcessRateLimit: false });
   return {
     limits: { poolSize: settings.poolSize, perMinute: settings.ratePerMinute, perDay: settings.ratePerDay, maxAttempts: options.maxAttempts ?? 5 },
     senderName: settings.fromName,
@@ -78,6 +82,23 @@ export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts
       return mailerFromSettings(settingsFromRow(row, options.secret), version, options);
     },
     loadPdf: (db, documentId) => databasePdfArchive.load(db, documentId),
+    async loadPdfs(db, documentIds) {
+      const out = new Map<number, LoadedPdf>();
+      const ids = [...new Set(documentIds)];
+      for (let i = 0; i < ids.length; i += 200) {
+        const rows = await db.selectFrom('document_pdfs').select(['document_id', 'pdf', 'sha256']).where('document_id', 'in', ids.slice(i, i + 200)).execute();
+        for (const row of rows) {
+          const pdf = Buffer.isBuffer(row.pdf) ? row.pdf : Buffer.from(row.pdf.buffer, row.pdf.byteOffset, row.pdf.byteLength);
+          // The same integrity check as the archive's own load: what is attached is provably what was
+          // archived (GoBD). A mismatch fails only that document's delivery, not the batch.
+          out.set(
+            row.document_id,
+            sha256Hex(pdf) === row.sha256 ? { pdf, sha256: row.sha256 } : { error: new AppError('conflict', 'pdf.archiveCorrupt', `archived PDF of document ${row.document_id} does not match its SHA-256`) },
+          );
+        }
+      }
+      return out;
+    },
     async loadTemplate(db, templateId) {
       const t = await db
         .selectFrom('templates')

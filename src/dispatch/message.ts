@@ -2,7 +2,7 @@ import type { Executor } from '../commands/context.ts';
 import type { Db } from '../db/connection.ts';
 import type { DocumentType } from '../domain/document.ts';
 import { attachmentFilename } from '../mail/compose.ts';
-import type { DispatchPorts, OutgoingAttachment, OutgoingMessage, RenderData, TemplateSnapshot } from './ports.ts';
+import type { DispatchPorts, LoadedPdf, OutgoingAttachment, OutgoingMessage, RenderData, TemplateSnapshot } from './ports.ts';
 
 /**
  * Builds the e-mail of one delivery: the template rendered with that customer's data and that
@@ -58,6 +58,34 @@ export async function loadMessageCustomer(db: Executor, customerId: number): Pro
   );
 }
 
+/** The customers of a batch of deliveries in one query (the worker prepares several at once). */
+export async function loadMessageCustomers(db: Executor, customerIds: readonly number[]): Promise<Map<number, MessageCustomer>> {
+  const out = new Map<number, MessageCustomer>();
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('customers')
+    .select(['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email'])
+    .where('id', 'in', ids)
+    .execute();
+  for (const c of rows) {
+    out.set(c.id, {
+      id: c.id,
+      number: c.number,
+      salutation: c.salutation,
+      firstName: c.first_name,
+      lastName: c.last_name,
+      companyName: c.company_name,
+      street: c.street,
+      postcode: c.postcode,
+      city: c.city,
+      country: c.country,
+      email: c.email,
+    });
+  }
+  return out;
+}
+
 export async function loadMessageCompany(db: Executor): Promise<MessageCompany> {
   const c = await db
     .selectFrom('company')
@@ -90,11 +118,17 @@ export class AttachmentMissingError extends Error {
 export type ArchivedAttachment = OutgoingAttachment & { documentId: number; sha256: string };
 export type ComposedMessage = Omit<OutgoingMessage, 'attachments'> & { attachments: ArchivedAttachment[] };
 
-export async function loadAttachments(db: Db, ports: DispatchPorts, documents: readonly MessageDocument[]): Promise<ArchivedAttachment[]> {
+/**
+ * The archived PDFs of `documents`, in their order. `preloaded` holds what the worker fetched for
+ * a batch of deliveries in one query; a document missing there is loaded on its own.
+ */
+export async function loadAttachments(db: Db, ports: DispatchPorts, documents: readonly MessageDocument[], preloaded?: ReadonlyMap<number, LoadedPdf>): Promise<ArchivedAttachment[]> {
   const attachments: ArchivedAttachment[] = [];
   for (const d of documents) {
-    const archived = await ports.loadPdf(db.kysely, d.id);
-    if (!archived) throw new AttachmentMissingError(d.id);
+    const loaded = preloaded?.get(d.id) ?? (await ports.loadPdf(db.kysely, d.id));
+    if (!loaded) throw new AttachmentMissingError(d.id);
+    if ('error' in loaded) throw loaded.error;
+    const archived = loaded;
     attachments.push({ filename: attachmentFilename(d), content: archived.pdf, contentType: 'application/pdf', documentId: d.id, sha256: archived.sha256 });
   }
   return attachments;
@@ -110,9 +144,10 @@ export async function composeDeliveryMessage(input: {
   company: MessageCompany;
   senderName: string;
   messageId: string;
+  pdfs?: ReadonlyMap<number, LoadedPdf>;
 }): Promise<ComposedMessage> {
   const rendered = await input.ports.render(input.template, { customer: input.customer, documents: input.documents, company: input.company, senderName: input.senderName });
-  const attachments = await loadAttachments(input.db, input.ports, input.documents);
+  const attachments = await loadAttachments(input.db, input.ports, input.documents, input.pdfs);
   return { to: input.to, subject: rendered.subject, text: rendered.text, html: rendered.html, attachments, messageId: input.messageId };
 }
 

@@ -65,6 +65,9 @@ export interface ArchivedPdf {
   sha256: string;
 }
 
+/** A PDF as loaded in a batch: the bytes, or why they cannot be used (e.g. the hash does not match). */
+export type LoadedPdf = ArchivedPdf | { error: Error };
+
 export interface TemplateText {
   id: number;
   name: string;
@@ -124,6 +127,8 @@ export interface DispatchPorts {
   openMailer(db: Kysely<Database>): Promise<Mailer | undefined>;
   /** the archived bytes of a final document, exactly as finalised; loaded per delivery */
   loadPdf(db: Kysely<Database>, documentId: number): Promise<ArchivedPdf | undefined>;
+  /** the same for many documents in one query (the worker prepares several deliveries at once); absent ids are not in the map */
+  loadPdfs(db: Kysely<Database>, documentIds: readonly number[]): Promise<Map<number, LoadedPdf>>;
   /** a template of kind `customerNotification` (Kunden Benachrichtigung) */
   loadTemplate(db: Kysely<Database>, templateId: number): Promise<TemplateText | undefined>;
   render(template: TemplateSnapshot, data: RenderData): Promise<RenderedText>;

@@ -76,6 +76,11 @@ export class DbRateLimiter {
     return this.specs.length === 0;
   }
 
+  /** The smallest per-window limit, undefined without any. */
+  get smallestLimit(): number | undefined {
+    return this.specs.length === 0 ? undefined : Math.min(...this.specs.map((s) => s.spec.limit));
+  }
+
   /** Takes up to `wanted` tokens from every bucket; the grant is the smallest any bucket allows. */
   async take(wanted: number): Promise<TakeResult> {
     if (this.specs.length === 0 || wanted <= 0) return { granted: wanted, waitMs: 0 };

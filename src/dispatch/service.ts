@@ -254,7 +254,15 @@ export interface RecipientView {
 export async function loadRecipients(
   db: Executor,
   dispatchId: number,
-  options: { customerIds?: number[]; includeRemoved?: boolean; onlyRemoved?: boolean; deliveryState?: DeliveryState; page?: { offset: number; limit: number } } = {},
+  options: {
+    customerIds?: number[];
+    includeRemoved?: boolean;
+    onlyRemoved?: boolean;
+    deliveryState?: DeliveryState;
+    page?: { offset: number; limit: number };
+    /** keyset paging: recipients after this one in (customer number, id) order */
+    after?: { customerNumber: string; recipientId: number } | undefined;
+  } = {},
 ): Promise<RecipientView[]> {
   let q = db
     .selectFrom('dispatch_recipients as r')
@@ -266,6 +274,8 @@ export async function loadRecipients(
   if (options.onlyRemoved === true) q = q.where('r.removed', '=', 1);
   const state = options.deliveryState;
   if (state) q = q.where(({ exists, selectFrom }) => exists(selectFrom('deliveries as x').select('x.id').whereRef('x.recipient_id', '=', 'r.id').where('x.state', '=', state)));
+  const after = options.after;
+  if (after) q = q.where((eb) => eb.or([eb('c.number', '>', after.customerNumber), eb.and([eb('c.number', '=', after.customerNumber), eb('r.id', '>', after.recipientId)])]));
   q = q.orderBy('c.number').orderBy('r.id');
   if (options.page) q = q.limit(options.page.limit).offset(options.page.offset);
   const recipients = await q.execute();
@@ -337,6 +347,24 @@ export async function loadRecipients(
   return views;
 }
 
+const PAGE = 1000;
+
+/**
+ * All recipients of a dispatch, a page at a time (keyset on customer number and id), so that
+ * checking 100,000 recipients never holds them all in memory.
+ */
+export async function* recipientPages(db: Executor, dispatchId: number, options: { includeRemoved?: boolean } = {}): AsyncGenerator<RecipientView[]> {
+  let after: { customerNumber: string; recipientId: number } | undefined;
+  for (;;) {
+    const page = await loadRecipients(db, dispatchId, { ...options, after, page: { offset: 0, limit: PAGE } });
+    if (page.length === 0) return;
+    yield page;
+    const last = page[page.length - 1];
+    if (!last || page.length < PAGE) return;
+    after = { customerNumber: last.customerNumber, recipientId: last.recipientId };
+  }
+}
+
 export async function listRecipients(
   db: Executor,
   dispatchId: number,
@@ -344,9 +372,19 @@ export async function listRecipients(
 ): Promise<{ items: RecipientView[]; total: number }> {
   await loadDispatch(db, dispatchId);
   if (query.view === 'ineligible') {
-    // Issues are computed, not stored: evaluate all active recipients and page the result.
-    const all = (await loadRecipients(db, dispatchId, { includeRemoved: false })).filter((r) => !r.eligible || r.issues.length > 0);
-    return { items: all.slice((query.page - 1) * query.pageSize, query.page * query.pageSize), total: all.length };
+    // Issues are computed, not stored: evaluate the active recipients a page at a time, count
+    // them and keep only the requested page.
+    const from = (query.page - 1) * query.pageSize;
+    const items: RecipientView[] = [];
+    let total = 0;
+    for await (const page of recipientPages(db, dispatchId, { includeRemoved: false })) {
+      for (const r of page) {
+        if (r.eligible && r.issues.length === 0) continue;
+        if (total >= from && items.length < query.pageSize) items.push(r);
+        total++;
+      }
+    }
+    return { items, total };
   }
   let count = db.selectFrom('dispatch_recipients').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatch_id', '=', dispatchId);
   if (query.view === 'removed') count = count.where('removed', '=', 1);
@@ -425,19 +463,20 @@ export async function restoreRecipients(input: { trx: Executor; actor: Actor; id
 export async function removeIneligible(input: { trx: Executor; actor: Actor; id: number }): Promise<{ removedCustomerIds: number[]; excludedDocumentIds: number[] }> {
   const { trx, actor, id } = input;
   assertDraft(await loadDispatch(trx, id));
-  const recipients = await loadRecipients(trx, id, { includeRemoved: false });
   const removedCustomerIds: number[] = [];
   const excludedDocumentIds: number[] = [];
-  for (const r of recipients) {
-    const blocking = r.issues.filter((i) => i.severity === 'blocking');
-    if (blocking.some((i) => isCustomerLevelIssue(i.code))) {
-      removedCustomerIds.push(r.customerId);
-      continue;
+  for await (const page of recipientPages(trx, id, { includeRemoved: false })) {
+    for (const r of page) {
+      const blocking = r.issues.filter((i) => i.severity === 'blocking');
+      if (blocking.some((i) => isCustomerLevelIssue(i.code))) {
+        removedCustomerIds.push(r.customerId);
+        continue;
+      }
+      const bad = new Set(blocking.flatMap((i) => i.documentIds ?? []));
+      const left = r.documents.filter((d) => !d.excluded && !bad.has(d.id));
+      if (left.length === 0) removedCustomerIds.push(r.customerId);
+      else excludedDocumentIds.push(...bad);
     }
-    const bad = new Set(blocking.flatMap((i) => i.documentIds ?? []));
-    const left = r.documents.filter((d) => !d.excluded && !bad.has(d.id));
-    if (left.length === 0) removedCustomerIds.push(r.customerId);
-    else excludedDocumentIds.push(...bad);
   }
   await setRemoved(trx, id, removedCustomerIds, 1);
   for (const part of chunks(excludedDocumentIds)) {
@@ -576,6 +615,57 @@ function isActiveDocumentViolation(error: unknown): boolean {
   return (code === '23505' || code.startsWith('SQLITE_CONSTRAINT')) && /delivery_documents/.test(error.message);
 }
 
+/** Creates the deliveries (and their document links) of checked recipients; returns how many. */
+async function insertDeliveries(trx: Executor, id: number, mode: DispatchMode, recipients: readonly RecipientView[], now: string): Promise<number> {
+  const plans = planDeliveries(
+    mode,
+    recipients.map((r) => ({ recipientId: r.recipientId, customerId: r.customerId, documentIds: r.documents.filter((x) => !x.excluded).map((x) => x.id) })),
+  );
+  const byRecipient = new Map(recipients.map((r) => [r.recipientId, r]));
+  // Insert in rounds in which each recipient appears once, so the returned (id, recipient)
+  // pairs map back to their plan without relying on the order of RETURNING.
+  const rounds: (typeof plans)[] = [];
+  const seen = new Map<number, number>();
+  for (const p of plans) {
+    const round = seen.get(p.recipientId) ?? 0;
+    seen.set(p.recipientId, round + 1);
+    (rounds[round] ??= []).push(p);
+  }
+  let created = 0;
+  for (const round of rounds) {
+    for (const part of chunks(round)) {
+      const rows = await trx
+        .insertInto('deliveries')
+        .values(
+          part.map((p) => {
+            const r = byRecipient.get(p.recipientId);
+            return {
+              dispatch_id: id,
+              recipient_id: p.recipientId,
+              customer_id: p.customerId,
+              state: 'queued' as const,
+              attempts: 0,
+              next_attempt_at: now,
+              lease_owner: null,
+              lease_until: null,
+              to_email: (r?.email ?? '').trim(),
+              to_name: r?.name ?? '',
+              created_at: now,
+              updated_at: now,
+            };
+          }),
+        )
+        .returning(['id', 'recipient_id'])
+        .execute();
+      const planOf = new Map(part.map((p) => [p.recipientId, p]));
+      const links = rows.flatMap((row) => (planOf.get(row.recipient_id)?.documentIds ?? []).map((documentId) => ({ delivery_id: row.id, document_id: documentId, dispatch_id: id, active: 1 as const })));
+      for (const linkPart of chunks(links)) await trx.insertInto('delivery_documents').values(linkPart).execute();
+      created += rows.length;
+    }
+  }
+  return created;
+}
+
 /**
  * Senden. Validates the whole dispatch and, in the same transaction, creates one delivery per
  * e-mail (the outbox); workers pick them up only after this commits. Problems answer 422 with
@@ -604,77 +694,42 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
         }
         throw conflict('dispatch.alreadySent', `dispatch ${id} is already ${d.status}`, { status: d.status });
       }
-      const recipients = await loadRecipients(trx, id, { includeRemoved: false });
-      const busy = recipients.filter((r) => r.issues.some((i) => i.code === 'documentInActiveDispatch'));
-      if (busy.length > 0) {
-        const documentIds = busy.flatMap((r) => r.issues.filter((i) => i.code === 'documentInActiveDispatch').flatMap((i) => i.documentIds ?? []));
-        throw conflict('dispatch.documentInActiveDispatch', 'another dispatch is sending some of these documents', { customerIds: busy.map((r) => r.customerId), documentIds });
+      // Validated and queued a page of recipients at a time (memory stays flat for 100,000). Pages
+      // are inserted while no problem has turned up; any problem found later rolls all of it back.
+      const busyCustomerIds: number[] = [];
+      const busyDocumentIds: number[] = [];
+      const byCode = new Map<RecipientIssueCode, number[]>();
+      const cannotSend = d.template_id === null || !template || !mailer;
+      let recipientCount = 0;
+      let created = 0;
+      for await (const page of recipientPages(trx, id, { includeRemoved: false })) {
+        recipientCount += page.length;
+        for (const r of page) {
+          for (const issue of r.issues) {
+            if (issue.code === 'documentInActiveDispatch') {
+              busyCustomerIds.push(r.customerId);
+              busyDocumentIds.push(...(issue.documentIds ?? []));
+            }
+            if (issue.severity !== 'blocking') continue;
+            const list = byCode.get(issue.code) ?? [];
+            list.push(r.customerId);
+            byCode.set(issue.code, list);
+          }
+        }
+        if (!cannotSend && busyCustomerIds.length === 0 && byCode.size === 0) created += await insertDeliveries(trx, id, d.mode, page, now);
+      }
+      if (busyCustomerIds.length > 0) {
+        throw conflict('dispatch.documentInActiveDispatch', 'another dispatch is sending some of these documents', { customerIds: [...new Set(busyCustomerIds)], documentIds: busyDocumentIds });
       }
       const problems: ErrorDetail[] = [];
       if (d.template_id === null || !template) problems.push({ code: 'dispatch.templateMissing', message: 'no template (Dokumentvorlage) chosen', field: 'templateId' });
       if (!mailer) problems.push({ code: 'smtp.notConfigured', message: 'no SMTP server (Postausgangsserver) configured' });
-      if (recipients.length === 0) problems.push({ code: 'dispatch.noRecipients', message: 'no recipients left' });
-      const byCode = new Map<RecipientIssueCode, number[]>();
-      for (const r of recipients) {
-        for (const issue of r.issues) {
-          if (issue.severity !== 'blocking') continue;
-          const list = byCode.get(issue.code) ?? [];
-          list.push(r.customerId);
-          byCode.set(issue.code, list);
-        }
-      }
+      if (recipientCount === 0) problems.push({ code: 'dispatch.noRecipients', message: 'no recipients left' });
       for (const [code, customerIds] of byCode) {
         problems.push({ code: `recipient.${code}`, message: `${customerIds.length} recipient(s): ${code}`, meta: { customerIds } });
       }
       if (problems.length > 0) {
         throw new AppError('incomplete', 'dispatch.incomplete', 'the dispatch is incomplete: fix or remove the listed recipients', { details: problems });
-      }
-
-      const plans = planDeliveries(
-        d.mode,
-        recipients.map((r) => ({ recipientId: r.recipientId, customerId: r.customerId, documentIds: r.documents.filter((x) => !x.excluded).map((x) => x.id) })),
-      );
-      const byRecipient = new Map(recipients.map((r) => [r.recipientId, r]));
-      // Insert in rounds in which each recipient appears once, so the returned (id, recipient)
-      // pairs map back to their plan without relying on the order of RETURNING.
-      const rounds: (typeof plans)[] = [];
-      const seen = new Map<number, number>();
-      for (const p of plans) {
-        const round = seen.get(p.recipientId) ?? 0;
-        seen.set(p.recipientId, round + 1);
-        (rounds[round] ??= []).push(p);
-      }
-      let created = 0;
-      for (const round of rounds) {
-        for (const part of chunks(round)) {
-          const rows = await trx
-            .insertInto('deliveries')
-            .values(
-              part.map((p) => {
-                const r = byRecipient.get(p.recipientId);
-                return {
-                  dispatch_id: id,
-                  recipient_id: p.recipientId,
-                  customer_id: p.customerId,
-                  state: 'queued' as const,
-                  attempts: 0,
-                  next_attempt_at: now,
-                  lease_owner: null,
-                  lease_until: null,
-                  to_email: (r?.email ?? '').trim(),
-                  to_name: r?.name ?? '',
-                  created_at: now,
-                  updated_at: now,
-                };
-              }),
-            )
-            .returning(['id', 'recipient_id'])
-            .execute();
-          const planOf = new Map(part.map((p) => [p.recipientId, p]));
-          const links = rows.flatMap((row) => (planOf.get(row.recipient_id)?.documentIds ?? []).map((documentId) => ({ delivery_id: row.id, document_id: documentId, dispatch_id: id, active: 1 as const })));
-          for (const linkPart of chunks(links)) await trx.insertInto('delivery_documents').values(linkPart).execute();
-          created += rows.length;
-        }
       }
       await trx
         .updateTable('dispatches')
@@ -688,7 +743,7 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
         })
         .where('id', '=', id)
         .execute();
-      await audit(trx, actor, 'dispatch.send', 'dispatch', id, { deliveries: created, recipients: recipients.length, mode: d.mode });
+      await audit(trx, actor, 'dispatch.send', 'dispatch', id, { deliveries: created, recipients: recipientCount, mode: d.mode });
       return { replay: false, deliveries: created };
     });
   } catch (error) {

@@ -1,9 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import { backoffDelayMs, DEFAULT_BACKOFF_MS, shouldPause, type ClassifiedFailure } from '../domain/dispatch.ts';
-import { AttachmentMissingError, composeDeliveryMessage, deliveryMessageId, loadMessageCompany, loadMessageCustomer, loadMessageDocuments, type MessageCompany } from './message.ts';
-import type { DispatchPorts, Mailer, SendResult, TemplateSnapshot } from './ports.ts';
+import { markSendingRows, recordSentRows, type SentRow } from './batch.ts';
+import {
+  AttachmentMissingError,
+  composeDeliveryMessage,
+  deliveryMessageId,
+  loadMessageCompany,
+  loadMessageCustomers,
+  loadMessageDocuments,
+  type MessageCompany,
+  type MessageCustomer,
+  type MessageDocument,
+} from './message.ts';
+import type { DispatchPorts, LoadedPdf, Mailer, OutgoingMessage, SendResult, TemplateSnapshot } from './ports.ts';
 import { parseTemplateSnapshot } from './service.ts';
 import { DbRateLimiter, type BucketSpec } from './rate-limit.ts';
 
@@ -22,8 +34,15 @@ import { DbRateLimiter, type BucketSpec } from './rate-limit.ts';
  *   atomic under SQLite's write lock;
  * - the global rate limit is a token bucket in the database (rate-limit.ts).
  *
- * In-flight messages are limited to the pool size, so nodemailer's own queue stays empty and a
- * row is `sending` only while a connection is really working on it.
+ * How it stays fast (the database must not be what limits the SMTP pool):
+ * - claims and message preparation work in batches: one claim statement for several deliveries,
+ *   then their documents, customers and archived PDFs in one query each, composed while the
+ *   connections are busy with earlier messages;
+ * - each connection is a "lane" that sends one message after the other. When a message got its
+ *   250, the lane records `sent` for it and marks its next message `sending` in one transaction,
+ *   and the lanes that reach that point in the same moment share it (group commit, `OutcomeWriter`).
+ *   So a row is `sending` only while a connection works on it or until that shared commit, never
+ *   more rows than connections: a crash leaves at most `poolSize` uncertain deliveries per worker.
  */
 
 export interface WorkerLog {
@@ -74,7 +93,30 @@ interface Claimed {
   to_name: string;
 }
 
-const CLAIM_COLUMNS = ['id', 'dispatch_id', 'recipient_id', 'customer_id', 'attempts', 'to_email', 'to_name'] as const;
+
+/** A claimed delivery with its message built, waiting for a free connection. */
+interface Prepared {
+  c: Claimed;
+  message: OutgoingMessage;
+  documentIds: number[];
+  /** the mailer settings it was composed with (sender name, Message-ID domain) */
+  mailerVersion: string;
+}
+
+/** A message the server accepted, whose `sent` is not yet committed. */
+interface Accepted {
+  c: Claimed;
+  documentIds: number[];
+  result: SendResult;
+}
+
+/**
+ * Claiming ahead of free connections spends rate-limit tokens before the messages go out, so a
+ * window can see up to that many messages more than the limit. Look ahead only when that is at
+ * most 1 % of the smallest limit; otherwise claim only what starts now.
+ */
+const LOOKAHEAD_PER_CONNECTION = 4;
+const LOOKAHEAD_MAX_SHARE = 0.01;
 
 export function startDispatchWorkerWith(options: DispatchWorkerOptions): DispatchWorker {
   const worker = new Worker(options);
@@ -97,12 +139,19 @@ class Worker implements DispatchWorker {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly log: WorkerLog;
+  private readonly writer: OutcomeWriter;
 
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
-  private readonly inflight = new Map<number, Promise<void>>();
-  private local: Claimed[] = [];
+  /** running lanes (one per busy SMTP connection) */
+  private readonly lanes = new Set<Promise<void>>();
+  /** deliveries a lane holds: marked or about to be, sending, or waiting for `sent` to commit */
+  private readonly active = new Map<number, Claimed>();
+  /** claimed, message not built yet */
+  private queue: Claimed[] = [];
+  /** claimed, message built, waiting for a lane */
+  private ready: Prepared[] = [];
   private mailer: Mailer | undefined;
   private mailerCheckedAt = 0;
   private limiter: DbRateLimiter | undefined;
@@ -129,6 +178,7 @@ class Worker implements DispatchWorker {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.log = o.log ?? (() => undefined);
+    this.writer = new OutcomeWriter(this.db, this.id, () => ({ now: this.iso(), leaseUntil: this.iso(this.leaseMs) }), this.log);
   }
 
   private iso(offsetMs = 0): string {
@@ -151,7 +201,7 @@ class Worker implements DispatchWorker {
       this.wake();
       await this.loopDone;
       const timeout = options.timeoutMs ?? 30_000;
-      await Promise.race([Promise.allSettled([...this.inflight.values()]), new Promise((r) => setTimeout(r, timeout).unref())]);
+      await Promise.race([Promise.allSettled([...this.lanes]), new Promise((r) => setTimeout(r, timeout).unref())]);
       await this.releaseLocal().catch((error: unknown) => this.log('warn', 'releasing claims failed', { error: String(error) }));
       this.mailer?.close();
       for (const w of this.idleWaiters.splice(0)) w();
@@ -159,7 +209,7 @@ class Worker implements DispatchWorker {
     return this.stopped;
   }
 
-  /** Sleeps until `ms` passed, a delivery finished, or someone called wake(). */
+  /** Sleeps until `ms` passed, a lane needs work, or someone called wake(). */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -197,30 +247,39 @@ class Worker implements DispatchWorker {
           continue;
         }
         const capacity = Math.max(1, mailer.limits.poolSize);
-        while (this.inflight.size < capacity && this.local.length > 0) {
-          const next = this.local.shift();
-          if (next) this.start(next, mailer);
+        this.startLanes(mailer, capacity);
+        // Build the next messages while the connections send: one per connection ahead.
+        if (this.ready.length < capacity && this.queue.length > 0) {
+          await this.prepare(this.queue.splice(0, capacity), mailer);
+          continue;
         }
-        if (this.inflight.size >= capacity) {
+        const limiter = this.rateLimiter(mailer);
+        const ahead = this.lookahead(limiter, capacity);
+        const backlog = this.queue.length + this.ready.length;
+        // With look-ahead, claim in batches: only once half of it is used up, then refill it.
+        const want = ahead > 0 && backlog > ahead / 2 ? 0 : capacity + ahead - this.lanes.size - backlog;
+        if (want <= 0) {
           await this.pause(this.pollMs);
           continue;
         }
-        // Without a rate limit, claim ahead (one pool's worth) so a connection never waits for
-        // the database; with one, claim only what starts now, so tokens are spent when sending.
-        const limiter = this.rateLimiter(mailer);
-        const want = limiter.unlimited ? 2 * capacity - this.inflight.size - this.local.length : capacity - this.inflight.size;
         const { claimed, waitMs } = await this.claim(want, limiter);
         if (claimed.length > 0) {
-          this.local.push(...claimed);
+          this.queue.push(...claimed);
           continue;
         }
-        if (this.inflight.size === 0 && this.local.length === 0) this.notifyIdle();
+        if (this.lanes.size === 0 && this.queue.length === 0 && this.ready.length === 0) this.notifyIdle();
         await this.pause(Math.min(this.pollMs, Math.max(waitMs, 5)));
       } catch (error) {
         this.log('error', 'dispatch worker loop failed', { error: String(error) });
         await this.pause(this.pollMs);
       }
     }
+  }
+
+  private lookahead(limiter: DbRateLimiter, capacity: number): number {
+    const ahead = LOOKAHEAD_PER_CONNECTION * capacity;
+    const smallest = limiter.smallestLimit;
+    return smallest === undefined || ahead <= smallest * LOOKAHEAD_MAX_SHARE ? ahead : 0;
   }
 
   private notifyIdle(): void {
@@ -237,8 +296,12 @@ class Worker implements DispatchWorker {
     }
     const old = this.mailer;
     this.mailer = fresh;
-    // In-flight sends keep their reference to the old pool; close it once they are done.
-    if (old) void Promise.allSettled([...this.inflight.values()]).then(() => old.close());
+    // Messages built with the old settings (sender name, Message-ID domain) are built again.
+    this.queue.unshift(...this.ready.map((p) => p.c));
+    this.ready = [];
+    // Running lanes keep their reference to the old pool and end after their current message;
+    // close it once they are done.
+    if (old) void Promise.allSettled([...this.lanes]).then(() => old.close());
     return fresh;
   }
 
@@ -270,7 +333,7 @@ class Worker implements DispatchWorker {
       for (const state of ['retrying', 'queued'] as const) {
         const left = tokens.granted - claimed.length;
         if (left <= 0) break outer;
-        const due = k
+        const due = () => k
           .selectFrom('deliveries')
           .select('id')
           .where('dispatch_id', '=', d.id)
@@ -285,7 +348,7 @@ class Worker implements DispatchWorker {
           // A CTE is evaluated once. `WHERE id IN (SELECT … SKIP LOCKED LIMIT n)` may be re-run by
           // the planner, and each run can skip to other rows, claiming more than n.
           rows = await k
-            .with('due', () => due.forUpdate().skipLocked())
+            .with('due', () => due().forUpdate().skipLocked())
             .updateTable('deliveries')
             .from('due')
             .set({ lease_owner: this.id, lease_until: until })
@@ -294,9 +357,18 @@ class Worker implements DispatchWorker {
             .returning(['deliveries.id', 'deliveries.dispatch_id', 'deliveries.recipient_id', 'deliveries.customer_id', 'deliveries.attempts', 'deliveries.to_email', 'deliveries.to_name'])
             .execute();
         } else {
-          // One statement: atomic under SQLite's write lock, also across processes.
-          rows = await k.updateTable('deliveries').set({ lease_owner: this.id, lease_until: until }).where('id', 'in', due).where('state', '=', state).returning(CLAIM_COLUMNS).execute();
+          // One statement: atomic under SQLite's write lock, also across processes, so the inner
+          // SELECT's conditions still hold when the rows are updated. (A repeated `state = ?` on
+          // the outer UPDATE made SQLite scan every row of that state through the lease index
+          // instead of looking up the ids: quadratic over a 100,000-recipient dispatch.)
+          const result = await sql<Claimed>`update deliveries set lease_owner = ${this.id}, lease_until = ${until}
+            where id in (select id from deliveries where dispatch_id = ${d.id} and state = ${state} and next_attempt_at <= ${now}
+              and (lease_until is null or lease_until < ${now}) order by next_attempt_at, id limit ${left})
+            returning id, dispatch_id, recipient_id, customer_id, attempts, to_email, to_name`.execute(k);
+          rows = result.rows;
         }
+        // RETURNING gives no order; send in queue order (next attempt, then id).
+        rows.sort((a, b) => a.id - b.id);
         claimed.push(...rows);
       }
     }
@@ -305,26 +377,34 @@ class Worker implements DispatchWorker {
   }
 
   private async heartbeat(): Promise<void> {
-    const ids = [...this.inflight.keys(), ...this.local.map((c) => c.id)];
+    const ids = [...this.active.keys(), ...this.ready.map((p) => p.c.id), ...this.queue.map((c) => c.id)];
     if (ids.length === 0) return;
-    await this.db.kysely
-      .updateTable('deliveries')
-      .set({ lease_until: this.iso(this.leaseMs) })
-      .where('lease_owner', '=', this.id)
-      .where('id', 'in', ids)
-      .where('state', 'in', ['queued', 'retrying', 'sending'])
-      .execute();
+    const k = this.db.kysely;
+    const mine = (eb: typeof k) =>
+      eb.selectFrom('deliveries').select('id').where('lease_owner', '=', this.id).where('id', 'in', ids).where('state', 'in', ['queued', 'retrying', 'sending']);
+    // On PostgreSQL, rows the outcome writer has locked are skipped: that transaction gives them a
+    // fresh lease or finishes them anyway, and waiting for it while holding other rows' locks
+    // deadlocked with it (it locks its `sent` rows, then the rows it marks `sending`).
+    const lease = this.iso(this.leaseMs);
+    if (this.db.dialect === 'postgres') await k.updateTable('deliveries').set({ lease_until: lease }).where('id', 'in', mine(k).forUpdate().skipLocked()).execute();
+    else await k.updateTable('deliveries').set({ lease_until: lease }).where('id', 'in', mine(k)).execute();
   }
 
   private async releaseLocal(): Promise<void> {
-    const ids = this.local.map((c) => c.id);
-    this.local = [];
+    const ids = [...this.queue.map((c) => c.id), ...this.ready.map((p) => p.c.id)];
+    this.queue = [];
+    this.ready = [];
+    await this.release(ids);
+  }
+
+  /** Gives claimed deliveries that were not marked `sending` back to the queue at once. */
+  private async release(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.kysely
       .updateTable('deliveries')
       .set({ lease_owner: null, lease_until: null })
       .where('lease_owner', '=', this.id)
-      .where('id', 'in', ids)
+      .where('id', 'in', [...ids])
       .where('state', 'in', ['queued', 'retrying'])
       .execute();
   }
@@ -361,17 +441,7 @@ class Worker implements DispatchWorker {
       .execute();
   }
 
-  // ---- sending ----
-
-  private start(c: Claimed, mailer: Mailer): void {
-    const p = this.process(c, mailer)
-      .catch((error: unknown) => this.log('error', 'delivery processing failed', { deliveryId: c.id, error: String(error) }))
-      .finally(() => {
-        this.inflight.delete(c.id);
-        this.wake();
-      });
-    this.inflight.set(c.id, p);
-  }
+  // ---- preparing ----
 
   private async template(dispatchId: number): Promise<TemplateSnapshot | null> {
     const cached = this.templates.get(dispatchId);
@@ -390,85 +460,133 @@ class Worker implements DispatchWorker {
     return value;
   }
 
-  private async process(c: Claimed, mailer: Mailer): Promise<void> {
+  /**
+   * Builds the messages of a few claimed deliveries: their document links, documents, customers
+   * and archived PDFs in one query each. Each message gets exactly its own delivery's customer and
+   * documents (looked up by id), so batching cannot mix recipients.
+   */
+  private async prepare(chunk: Claimed[], mailer: Mailer): Promise<void> {
     const k = this.db.kysely;
-    const documentIds = (await k.selectFrom('delivery_documents').select('document_id').where('delivery_id', '=', c.id).execute()).map((r) => r.document_id);
-    let message;
+    let links: Map<number, number[]>;
+    let documents: MessageDocument[];
+    let customers: Map<number, MessageCustomer>;
+    let pdfs: Map<number, LoadedPdf>;
     try {
-      const template = await this.template(c.dispatch_id);
-      if (!template) throw new Error('dispatch has no template snapshot');
-      const customer = await loadMessageCustomer(k, c.customer_id);
-      if (!customer) throw new Error(`customer ${c.customer_id} vanished`);
-      message = await composeDeliveryMessage({
-        db: this.db,
-        ports: this.ports,
-        template,
-        to: { name: c.to_name, email: c.to_email },
-        customer,
-        documents: await loadMessageDocuments(k, documentIds),
-        company: await this.companyData(),
-        senderName: mailer.senderName,
-        messageId: deliveryMessageId(c.dispatch_id, c.id, mailer.messageIdDomain),
-      });
+      links = new Map();
+      const rows = await k.selectFrom('delivery_documents').select(['delivery_id', 'document_id']).where('delivery_id', 'in', chunk.map((c) => c.id)).execute();
+      for (const r of rows) {
+        const list = links.get(r.delivery_id) ?? [];
+        list.push(r.document_id);
+        links.set(r.delivery_id, list);
+      }
+      const documentIds = [...new Set(rows.map((r) => r.document_id))];
+      documents = await loadMessageDocuments(k, documentIds);
+      customers = await loadMessageCustomers(
+        k,
+        chunk.map((c) => c.customer_id),
+      );
+      pdfs = await this.ports.loadPdfs(k, documentIds);
     } catch (error) {
-      // Nothing was sent: the message could not even be built. A missing archive PDF will not
-      // appear by waiting; anything else (a database hiccup) is worth another attempt.
-      const failure: ClassifiedFailure =
-        error instanceof AttachmentMissingError
-          ? { class: 'permanent', code: 'document.pdfMissing', reply: error.message }
-          : { class: 'temporary', code: 'message.composeFailed', reply: error instanceof Error ? error.message : String(error) };
-      await this.recordFailure(c, c.attempts + 1, failure, mailer.limits.maxAttempts, false);
+      // A database hiccup: nothing was sent, each delivery is worth another attempt.
+      const failure: ClassifiedFailure = { class: 'temporary', code: 'message.composeFailed', reply: error instanceof Error ? error.message : String(error) };
+      for (const c of chunk) await this.recordFailure(c, c.attempts + 1, failure, mailer.limits.maxAttempts, false);
       return;
     }
-
-    // State before side effect. The dispatch must still be sending (not paused or cancelled).
-    const marked = await k
-      .updateTable('deliveries')
-      .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), last_attempt_at: this.iso(), lease_until: this.iso(this.leaseMs), updated_at: this.iso() }))
-      .where('id', '=', c.id)
-      .where('lease_owner', '=', this.id)
-      .where('state', 'in', ['queued', 'retrying'])
-      .where('dispatch_id', 'in', (eb) => eb.selectFrom('dispatches').select('id').where('id', '=', c.dispatch_id).where('status', '=', 'sending'))
-      .executeTakeFirst();
-    if (Number(marked.numUpdatedRows) !== 1) {
-      await k.updateTable('deliveries').set({ lease_owner: null, lease_until: null }).where('id', '=', c.id).where('lease_owner', '=', this.id).where('state', 'in', ['queued', 'retrying']).execute();
-      return;
+    for (const c of chunk) {
+      const documentIds = links.get(c.id) ?? [];
+      try {
+        const template = await this.template(c.dispatch_id);
+        if (!template) throw new Error('dispatch has no template snapshot');
+        const customer = customers.get(c.customer_id);
+        if (!customer) throw new Error(`customer ${c.customer_id} vanished`);
+        const mine = new Set(documentIds);
+        const message = await composeDeliveryMessage({
+          db: this.db,
+          ports: this.ports,
+          template,
+          to: { name: c.to_name, email: c.to_email },
+          customer,
+          // In the order of the query (document number, id), as the per-delivery load had them.
+          documents: documents.filter((d) => mine.has(d.id)),
+          company: await this.companyData(),
+          senderName: mailer.senderName,
+          messageId: deliveryMessageId(c.dispatch_id, c.id, mailer.messageIdDomain),
+          pdfs,
+        });
+        this.ready.push({ c, message, documentIds, mailerVersion: mailer.version });
+      } catch (error) {
+        // Nothing was sent: the message could not even be built. A missing archive PDF will not
+        // appear by waiting; anything else (a database hiccup) is worth another attempt.
+        const failure: ClassifiedFailure =
+          error instanceof AttachmentMissingError
+            ? { class: 'permanent', code: 'document.pdfMissing', reply: error.message }
+            : { class: 'temporary', code: 'message.composeFailed', reply: error instanceof Error ? error.message : String(error) };
+        await this.recordFailure(c, c.attempts + 1, failure, mailer.limits.maxAttempts, false);
+      }
     }
-    const attempt = c.attempts + 1;
-
-    let result: SendResult;
-    try {
-      result = await mailer.send(message);
-    } catch (error) {
-      await this.recordFailure(c, attempt, mailer.classify(error), mailer.limits.maxAttempts, true);
-      return;
-    }
-    await this.recordSent(c, documentIds, result);
   }
 
-  private async recordSent(c: Claimed, documentIds: number[], result: SendResult): Promise<void> {
-    // The server has the message. Recording that must not be lost to a passing database error:
-    // try a few times; if it still fails, the lease expires and a person sees `uncertain`.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.kysely.transaction().execute(async (trx) => {
-          const now = this.iso();
-          await trx
-            .updateTable('deliveries')
-            .set({ state: 'sent', message_id: result.messageId, smtp_response: result.response.slice(0, 1000), sent_at: now, lease_owner: null, lease_until: null, error_code: null, error_message: null, updated_at: now })
-            .where('id', '=', c.id)
-            // Also from `uncertain`: the truth wins over the sweep's guess.
-            .where('state', '<>', 'sent')
-            .execute();
-          await trx.updateTable('delivery_documents').set({ active: 0 }).where('delivery_id', '=', c.id).execute();
-          if (documentIds.length > 0) await trx.updateTable('documents').set({ last_sent_at: now, last_sent_to: c.to_email }).where('id', 'in', documentIds).execute();
-          await trx.updateTable('dispatches').set({ consecutive_failures: 0 }).where('id', '=', c.dispatch_id).where('consecutive_failures', '>', 0).execute();
+  // ---- sending ----
+
+  private startLanes(mailer: Mailer, capacity: number): void {
+    while (this.lanes.size < capacity && !this.stopping) {
+      const first = this.nextReady(mailer);
+      if (!first) return;
+      const lane: Promise<void> = this.lane(first, mailer)
+        .catch((error: unknown) => this.log('error', 'dispatch lane failed', { error: String(error) }))
+        .finally(() => {
+          this.lanes.delete(lane);
+          this.wake();
         });
-        return;
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+      this.lanes.add(lane);
+    }
+  }
+
+  /** The next built message for a lane of `mailer`, or nothing when stopping or the settings changed. */
+  private nextReady(mailer: Mailer): Prepared | undefined {
+    if (this.stopping || this.mailer !== mailer) return undefined;
+    const next = this.ready.shift();
+    if (next) this.active.set(next.c.id, next.c);
+    // Let the loop build and claim more while this lane sends.
+    this.wake();
+    return next;
+  }
+
+  /**
+   * One SMTP connection's sequence of messages. Before each message the lane marks it `sending`;
+   * that commit also records `sent` for the lane's previous message, so between two messages a
+   * lane costs one shared database commit.
+   */
+  private async lane(first: Prepared, mailer: Mailer): Promise<void> {
+    let next: Prepared | undefined = first;
+    let accepted: Accepted | undefined;
+    while (next) {
+      const p: Prepared = next;
+      const previous = accepted;
+      accepted = undefined;
+      const marked = await this.writer.submit({ sent: previous, mark: p.c });
+      if (previous) this.active.delete(previous.c.id);
+      if (!marked) {
+        // Paused, cancelled, or the lease was lost: not ours to send.
+        this.active.delete(p.c.id);
+        await this.release([p.c.id]).catch((error: unknown) => this.log('warn', 'releasing a claim failed', { deliveryId: p.c.id, error: String(error) }));
+        next = this.nextReady(mailer);
+        continue;
       }
+      try {
+        const result = await mailer.send(p.message);
+        accepted = { c: p.c, documentIds: p.documentIds, result };
+      } catch (error) {
+        await this.recordFailure(p.c, p.c.attempts + 1, mailer.classify(error), mailer.limits.maxAttempts, true).catch((e: unknown) =>
+          this.log('error', 'recording a failed delivery failed', { deliveryId: p.c.id, error: String(e) }),
+        );
+        this.active.delete(p.c.id);
+      }
+      next = this.nextReady(mailer);
+    }
+    if (accepted) {
+      await this.writer.submit({ sent: accepted });
+      this.active.delete(accepted.c.id);
     }
   }
 
@@ -516,6 +634,83 @@ class Worker implements DispatchWorker {
           .executeTakeFirst();
         if (Number(paused.numUpdatedRows) === 1) this.log('warn', 'dispatch paused', { dispatchId: c.dispatch_id, reason: failure.code });
       }
+    });
+  }
+}
+
+interface WriterEntry {
+  sent: Accepted | undefined;
+  mark: Claimed | undefined;
+  resolve: (marked: boolean) => void;
+}
+
+/**
+ * Group commit of the lanes' outcomes. Lanes submit "record `sent` for my last message, mark my
+ * next one `sending`"; everything submitted while the previous commit runs goes into the next
+ * one, so under load one transaction serves several lanes and with a single lane nothing waits
+ * for a timer. A commit that fails is retried a few times; if it still fails, its `sent` rows stay
+ * `sending` (the sweep shows them as `uncertain`, never re-sent) and its marks count as not
+ * marked (those messages are not sent).
+ */
+class OutcomeWriter {
+  private pending: WriterEntry[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly owner: string,
+    private readonly clock: () => { now: string; leaseUntil: string },
+    private readonly log: WorkerLog,
+  ) {}
+
+  /** Resolves with whether `mark` was marked `sending` (false without one), after the commit. */
+  submit(entry: { sent?: Accepted | undefined; mark?: Claimed | undefined }): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.pending.push({ sent: entry.sent, mark: entry.mark, resolve });
+      if (!this.running) {
+        this.running = true;
+        // Lanes whose replies arrived in the same turn of the event loop share this commit.
+        setTimeout(() => void this.drain(), 1);
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      let marked = new Set<number>();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          marked = await this.commit(batch);
+          break;
+        } catch (error) {
+          if (attempt >= 5) {
+            this.log('error', 'recording delivery outcomes failed', { deliveries: batch.length, error: String(error) });
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+      for (const e of batch) e.resolve(e.mark !== undefined && marked.has(e.mark.id));
+    }
+    this.running = false;
+  }
+
+  private commit(batch: readonly WriterEntry[]): Promise<Set<number>> {
+    const { now, leaseUntil } = this.clock();
+    const sent: SentRow[] = [];
+    const marks: number[] = [];
+    for (const e of batch) {
+      if (e.sent) {
+        const { c, documentIds, result } = e.sent;
+        sent.push({ id: c.id, dispatchId: c.dispatch_id, toEmail: c.to_email, messageId: result.messageId, response: result.response, documentIds });
+      }
+      if (e.mark) marks.push(e.mark.id);
+    }
+    return this.db.kysely.transaction().execute(async (trx) => {
+      // `sent` first: the server has those messages; recording them must not wait for anything else.
+      await recordSentRows(trx, this.db.dialect, sent, now);
+      return markSendingRows(trx, marks, this.owner, now, leaseUntil);
     });
   }
 }

@@ -52,17 +52,17 @@ export type MailTransport = Transporter<SMTPPoolSentMessageInfo, SMTPPoolOptions
 
 /**
  * A pooled SMTP transport: `poolSize` connections, each reused for up to 100 messages.
- * The pool's own rate limit is a per-process safety net; the dispatch engine enforces the
- * provider's limit globally across workers.
+ * The pool's own rate limit is a per-process safety net. The dispatch engine turns it off
+ * (`perProcessRateLimit: false`): it enforces the provider's limit globally across workers, and
+ * nodemailer's fixed one-minute window per process let every worker burst, then stall.
  */
-export function createMailTransport(settings: MailSettings, timeouts: SmtpTimeouts = DEFAULT_TIMEOUTS): MailTransport {
+export function createMailTransport(settings: MailSettings, timeouts: SmtpTimeouts = DEFAULT_TIMEOUTS, options: { perProcessRateLimit?: boolean } = {}): MailTransport {
   return nodemailer.createTransport({
     ...smtpOptions(settings, timeouts),
     pool: true,
     maxConnections: settings.poolSize,
     maxMessages: 100,
-    rateLimit: settings.ratePerMinute,
-    rateDelta: 60_000,
+    ...(options.perProcessRateLimit === false ? {} : { rateLimit: settings.ratePerMinute, rateDelta: 60_000 }),
   });
 }
 
