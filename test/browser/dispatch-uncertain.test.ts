@@ -88,7 +88,7 @@ describe('uncertain deliveries: mark as sent, send again after confirmation', ()
       await row(name).getByRole('button', { name: 'Als versendet markieren' }).waitFor();
       await row(name).getByRole('button', { name: 'Erneut senden' }).waitFor();
     }
-    await screenshot(page, 'dispatch-30-ungeklaert');
+    await screenshot(page, 'dispatch-40-ungeklaert');
   });
 
   it('"Als versendet markieren" asks first, then records it as sent without sending anything', async () => {
@@ -103,7 +103,7 @@ describe('uncertain deliveries: mark as sent, send again after confirmation', ()
 
     await row('Ute Unklar').getByRole('button', { name: 'Als versendet markieren' }).click();
     await page.waitForTimeout(300); // the modal's fade-in, for the screenshot only
-    await screenshot(page, 'dispatch-31-als-versendet-bestaetigen');
+    await screenshot(page, 'dispatch-41-als-versendet-bestaetigen');
     await dialog.getByRole('button', { name: 'Ja, ist angekommen' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByTestId('dispatch-counts').locator('[data-state="sent"][data-count="1"]').waitFor();
@@ -132,7 +132,7 @@ describe('uncertain deliveries: mark as sent, send again after confirmation', ()
 
     await row('Otto Offen').getByRole('button', { name: 'Erneut senden' }).click();
     await page.waitForTimeout(300); // the modal's fade-in, for the screenshot only
-    await screenshot(page, 'dispatch-32-erneut-senden-bestaetigen');
+    await screenshot(page, 'dispatch-42-erneut-senden-bestaetigen');
     await dialog.getByRole('button', { name: 'Ja, erneut senden' }).click();
     await until(() => mailsTo('otto.offen@example.de') === 2, 20_000);
     await page.getByTestId('dispatch-counts').locator('[data-state="sent"][data-count="2"]').waitFor({ timeout: 20_000 });
@@ -140,7 +140,7 @@ describe('uncertain deliveries: mark as sent, send again after confirmation', ()
     expect(await page.getByTestId('dispatch-counts').locator('[data-state="uncertain"]').count()).toBe(0);
     await page.getByText('Versendet (2)').click();
     await row('Otto Offen').locator('[data-delivery-state="sent"]').waitFor();
-    await screenshot(page, 'dispatch-33-ungeklaert-entschieden');
+    await screenshot(page, 'dispatch-43-ungeklaert-entschieden');
     // Ute was not sent again by Otto's retry.
     expect(mailsTo('ute.unklar@example.de')).toBe(1);
   });
@@ -151,12 +151,13 @@ describe('uncertain deliveries: mark as sent, send again after confirmation', ()
     const history = page.getByTestId('send-history');
     await history.locator('tr[data-state="sent"]').getByText('otto.offen@example.de').waitFor();
     await history.getByRole('link', { name: `Versandauftrag ${dispatchId}` }).first().waitFor();
-    await screenshot(page, 'dispatch-34-versandverlauf');
+    await screenshot(page, 'dispatch-44-versandverlauf');
     // The customer's Dokumente tab opens the same history per row.
     await page.getByRole('link', { name: /Otto Offen/ }).first().click();
     await page.waitForURL(/\/customers\/\d+\?tab=documents/);
     await page.getByRole('button', { name: `Versandverlauf von ${otto?.number ?? ''}` }).click();
     await page.getByTestId(`send-history-${otto?.id ?? 0}`).getByText('otto.offen@example.de').first().waitFor();
-    await screenshot(page, 'dispatch-35-kunde-versandverlauf');
+    await page.waitForTimeout(400); // the row's expansion animation, for the screenshot only
+    await screenshot(page, 'dispatch-45-kunde-versandverlauf');
   });
 });

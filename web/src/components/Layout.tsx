@@ -20,6 +20,7 @@ function Item({ entry, active, onNavigate }: { entry: Entry; active: boolean; on
       component={Link}
       to={entry.to}
       label={entry.label}
+      noWrap
       leftSection={entry.icon}
       active={active}
       aria-current={active ? 'page' : undefined}
@@ -57,7 +58,7 @@ export function Layout() {
   };
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 270, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
+    <AppShell header={{ height: 56 }} navbar={{ width: 290, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
       <a className="skip-link" href="#main">
         {t('nav.skipToContent')}
       </a>

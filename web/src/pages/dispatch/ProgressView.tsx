@@ -222,7 +222,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                             <Badge color={STATE_COLORS[x.state]} variant="light" tt="none" data-delivery-state={x.state} style={{ flex: 'none', overflow: 'visible' }}>
                               {t(`dispatchUi.state.${x.state}`)}
                             </Badge>
-                            <Text size="xs" c="dimmed">
+                            <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
                               {x.sentAt ? formatDateTime(x.sentAt, locale) : x.attempts > 1 ? t('dispatchUi.result.attempts', { count: x.attempts }) : ''}
                             </Text>
                           </Group>

@@ -1,6 +1,7 @@
 import { Group, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck, IconCircleX } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
+import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../api/types';
 import { formatDate } from '../../lib/format';
@@ -80,10 +81,13 @@ export function DocumentNumbers({ numbers }: { numbers: string[] }) {
   return (
     <Text size="sm">
       {numbers.map((n, i) => (
-        <span key={`${n}-${i}`} style={{ whiteSpace: 'nowrap' }}>
-          {n}
-          {i < numbers.length - 1 ? ', ' : ''}
-        </span>
+        <Fragment key={`${n}-${i}`}>
+          <span style={{ whiteSpace: 'nowrap' }}>
+            {n}
+            {i < numbers.length - 1 ? ',' : ''}
+          </span>
+          {i < numbers.length - 1 ? ' ' : ''}
+        </Fragment>
       ))}
     </Text>
   );

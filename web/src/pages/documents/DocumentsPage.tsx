@@ -1,5 +1,5 @@
-import { Anchor, Button, Group, MultiSelect, Paper, Select, Text, TextInput } from '@mantine/core';
-import { IconFilePlus, IconFileText, IconSend, IconMail, IconMailbox, IconRefresh, IconSearch } from '@tabler/icons-react';
+import { Anchor, Button, Group, MultiSelect, Paper, Select, TextInput } from '@mantine/core';
+import { IconFilePlus, IconFileText, IconRefresh, IconSearch, IconSend } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { DataTable, type DataTableSortStatus } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
@@ -188,12 +188,6 @@ export function DocumentsPage() {
               { accessor: 'type', title: t('documents.fields.type'), render: (d) => t(`documents.type.${d.type}`) },
               { accessor: 'issueDate', title: t('documents.fields.issueDate'), sortable: true, render: (d) => formatDate(d.issueDate, locale) },
               { accessor: 'customerName', title: t('documents.fields.customer'), sortable: true },
-              { accessor: 'customerEmail', title: t('customers.fields.email'), render: (d) => d.customerEmail ?? <Text c="dimmed" size="sm">—</Text> },
-              {
-                accessor: 'invoiceByPost',
-                title: t('customers.fields.invoiceByPost'),
-                render: (d) => (d.invoiceByPost ? <IconMailbox size={16} aria-label={t('common.yes')} /> : <IconMail size={16} color="gray" aria-label={t('common.no')} />),
-              },
               { accessor: 'grossCents', title: t('documents.fields.total'), textAlign: 'right', sortable: true, render: (d) => <span className="money">{formatMoney(d.grossCents, locale)}</span> },
               { accessor: 'status', title: t('documents.fields.status'), sortable: true, render: (d) => <StatusBadge status={d.status} /> },
               { accessor: 'lastSentAt', title: t('documents.fields.lastSent'), sortable: true, render: (d) => (d.lastSentAt ? formatDateTime(d.lastSentAt, locale) : '') },

@@ -362,7 +362,7 @@ export function EvaluationsPage() {
                         </Table.Td>
                         <Table.Td>
                           {d.lastSentAt ? (
-                            <Text size="xs">
+                            <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
                               {formatDateTime(d.lastSentAt, locale)}
                               {d.lastSentTo ? <br /> : null}
                               {d.lastSentTo}
