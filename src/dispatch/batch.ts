@@ -68,3 +68,48 @@ export async function markSendingRows(trx: Kysely<Database>, ids: readonly numbe
     returning id`.execute(trx);
   return new Set(rows.map((r) => Number(r.id)));
 }
+
+/**
+ * One commit of the outcome writer: `sent` for `rows`, then `sending` for `marks`, atomically.
+ * On PostgreSQL it is a single statement (data-modifying CTEs, one implicit transaction), so a
+ * commit costs one network round trip instead of seven while the lanes wait for it; SQLite runs
+ * the same writes as a transaction in-process.
+ */
+export async function commitOutcomes(
+  db: Kysely<Database>,
+  dialect: DialectKind,
+  input: { sent: readonly SentRow[]; marks: readonly number[]; owner: string; now: string; leaseUntil: string },
+): Promise<Set<number>> {
+  const { sent, marks, owner, now, leaseUntil } = input;
+  if (dialect !== 'postgres') {
+    return db.transaction().execute(async (trx) => {
+      // `sent` first: the server has those messages; recording them must not wait for anything else.
+      await recordSentRows(trx, dialect, sent, now);
+      return markSendingRows(trx, marks, owner, now, leaseUntil);
+    });
+  }
+  const ids = sent.map((r) => r.id);
+  const documentIds = sent.flatMap((r) => r.documentIds);
+  const documentTo = sent.flatMap((r) => r.documentIds.map(() => r.toEmail));
+  // Per-row values as arrays (`unnest`), not JSON: the planner sizes an array parameter correctly
+  // and looks the rows up by primary key, while `json_to_recordset` counts as 100 rows and got
+  // hash joins over whole tables (9 ms per commit at 10,000 deliveries, growing with the table).
+  // All parts see the same snapshot and touch different rows (the `sent` rows are this worker's
+  // `sending` ones, the marked rows its claimed `queued`/`retrying` ones).
+  const { rows } = await sql<{ id: number }>`with
+      sent as (update deliveries as d set state = 'sent', message_id = v.mid, smtp_response = v.resp, sent_at = ${now}, lease_owner = null, lease_until = null,
+          error_code = null, error_message = null, updated_at = ${now}
+        from unnest(cast(${ids} as bigint[]), cast(${sent.map((r) => r.messageId)} as text[]), cast(${sent.map((r) => r.response.slice(0, 1000))} as text[])) as v(id, mid, resp)
+        where d.id = v.id and d.id = any(cast(${ids} as bigint[])) and d.state <> 'sent' returning d.id),
+      released as (update delivery_documents set active = 0 where delivery_id = any(cast(${ids} as bigint[])) returning delivery_id),
+      stamped as (update documents as doc set last_sent_at = ${now}, last_sent_to = x.sent_to
+        from unnest(cast(${documentIds} as bigint[]), cast(${documentTo} as text[])) as x(id, sent_to)
+        where doc.id = x.id and doc.id = any(cast(${documentIds} as bigint[])) returning doc.id),
+      streak as (update dispatches set consecutive_failures = 0 where id = any(cast(${[...new Set(sent.map((r) => r.dispatchId))]} as bigint[])) and consecutive_failures > 0 returning id),
+      marked as (update deliveries set state = 'sending', attempts = attempts + 1, last_attempt_at = ${now}, lease_until = ${leaseUntil}, updated_at = ${now}
+        where id = any(cast(${[...marks]} as bigint[])) and lease_owner = ${owner} and state in ('queued', 'retrying')
+          and dispatch_id in (select id from dispatches where status = 'sending')
+        returning id)
+    select id from marked`.execute(db);
+  return new Set(rows.map((r) => Number(r.id)));
+}

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import { backoffDelayMs, DEFAULT_BACKOFF_MS, shouldPause, type ClassifiedFailure } from '../domain/dispatch.ts';
-import { markSendingRows, recordSentRows, type SentRow } from './batch.ts';
+import { commitOutcomes, type SentRow } from './batch.ts';
 import {
   AttachmentMissingError,
   composeDeliveryMessage,
@@ -669,8 +669,11 @@ class OutcomeWriter {
       this.pending.push({ sent: entry.sent, mark: entry.mark, resolve });
       if (!this.running) {
         this.running = true;
-        // Lanes whose replies arrived in the same turn of the event loop share this commit.
-        setTimeout(() => void this.drain(), 1);
+        // On SQLite a commit runs on this thread: waiting a millisecond lets the other lanes' replies
+        // join it (≈ 4 per commit instead of 1 in the benchmark). On PostgreSQL the commit's round
+        // trip is that wait: what arrives meanwhile goes into the next one.
+        if (this.db.dialect === 'postgres') setImmediate(() => void this.drain());
+        else setTimeout(() => void this.drain(), 1);
       }
     });
   }
@@ -707,10 +710,6 @@ class OutcomeWriter {
       }
       if (e.mark) marks.push(e.mark.id);
     }
-    return this.db.kysely.transaction().execute(async (trx) => {
-      // `sent` first: the server has those messages; recording them must not wait for anything else.
-      await recordSentRows(trx, this.db.dialect, sent, now);
-      return markSendingRows(trx, marks, this.owner, now, leaseUntil);
-    });
+    return commitOutcomes(this.db.kysely, this.db.dialect, { sent, marks, owner: this.owner, now, leaseUntil });
   }
 }
