@@ -125,6 +125,11 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const sendError = send.error instanceof ApiError && send.error.code === 'dispatch.incomplete' ? null : send.error;
   const firstSelected = selected[0] ?? null;
 
+  const views = [
+    { value: 'active', label: t('dispatchUi.dialog.viewActive', { count: dispatch.recipients.active }) },
+    { value: 'ineligible', label: t('dispatchUi.dialog.viewIneligible', { count: ineligible.data?.total ?? 0 }) },
+    { value: 'removed', label: t('dispatchUi.dialog.viewRemoved', { count: dispatch.recipients.removed }) },
+  ];
   const changeView = (next: string) => {
     setView(next === 'removed' ? 'removed' : next === 'ineligible' ? 'ineligible' : 'active');
     setPage(1);
@@ -222,14 +227,12 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
         <Group justify="space-between" mb="sm" gap="xs" role="toolbar" aria-label={t('dispatchUi.dialog.toolbar')}>
           <Group gap="xs">
             <SegmentedControl
+              // Re-measured whenever a count changes its label's width (else the highlight sits beside it).
+              key={views.map((x) => x.label).join('|')}
               size="xs"
               value={view}
               onChange={changeView}
-              data={[
-                { value: 'active', label: t('dispatchUi.dialog.viewActive', { count: dispatch.recipients.active }) },
-                { value: 'ineligible', label: t('dispatchUi.dialog.viewIneligible', { count: ineligible.data?.total ?? 0 }) },
-                { value: 'removed', label: t('dispatchUi.dialog.viewRemoved', { count: dispatch.recipients.removed }) },
-              ]}
+              data={views}
             />
             <Badge variant={selected.length ? 'filled' : 'light'} color={selected.length ? 'indigo' : 'gray'} size="lg" tt="none" data-testid="recipient-selection" aria-live="polite">
               {t('dispatchUi.dialog.selected', { count: selected.length })}

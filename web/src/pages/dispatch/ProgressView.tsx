@@ -76,6 +76,14 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
   });
   const counts: { state: DeliveryState | 'removed'; n: number }[] = [...DELIVERY_STATES.map((s) => ({ state: s, n: d[s] })), { state: 'removed' as const, n: dispatch.recipients.removed }];
   const rows = recipients.data?.items ?? [];
+  const tabs = [
+    { value: 'all', label: t('dispatchUi.result.tabAll', { count: dispatch.recipients.active }) },
+    { value: 'sent', label: t('dispatchUi.result.tabSent', { count: d.sent }) },
+    { value: 'failed', label: t('dispatchUi.result.tabFailed', { count: d.failed }) },
+    { value: 'uncertain', label: t('dispatchUi.result.tabUncertain', { count: d.uncertain }) },
+    ...(d.retrying > 0 ? [{ value: 'retrying', label: t('dispatchUi.result.tabRetrying', { count: d.retrying }) }] : []),
+    { value: 'removed', label: t('dispatchUi.result.tabRemoved', { count: dispatch.recipients.removed }) },
+  ];
 
   return (
     <Stack gap="md">
@@ -165,20 +173,15 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
       <Paper withBorder p="md">
         <Group justify="space-between" mb="sm">
           <SegmentedControl
+            // Re-measured whenever a count changes its label's width (else the highlight sits beside it).
+            key={tabs.map((x) => x.label).join('|')}
             size="xs"
             value={tab}
             onChange={(v) => {
               setTab(v === 'sent' || v === 'failed' || v === 'uncertain' || v === 'retrying' || v === 'removed' ? v : 'all');
               setPage(1);
             }}
-            data={[
-              { value: 'all', label: t('dispatchUi.result.tabAll', { count: dispatch.recipients.active }) },
-              { value: 'sent', label: t('dispatchUi.result.tabSent', { count: d.sent }) },
-              { value: 'failed', label: t('dispatchUi.result.tabFailed', { count: d.failed }) },
-              { value: 'uncertain', label: t('dispatchUi.result.tabUncertain', { count: d.uncertain }) },
-              ...(d.retrying > 0 ? [{ value: 'retrying', label: t('dispatchUi.result.tabRetrying', { count: d.retrying }) }] : []),
-              { value: 'removed', label: t('dispatchUi.result.tabRemoved', { count: dispatch.recipients.removed }) },
-            ]}
+            data={tabs}
           />
           {(recipients.data?.total ?? 0) > PAGE_SIZE && <Pagination size="sm" total={Math.ceil((recipients.data?.total ?? 0) / PAGE_SIZE)} value={page} onChange={setPage} />}
         </Group>
@@ -197,7 +200,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
               {rows.map((r) => (
                 <Table.Tr key={r.customerId} data-customer={r.name}>
                   <Table.Td>
-                    <Text size="sm" fw={500}>
+                    <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>
                       {r.name}
                     </Text>
                     <Text size="xs" c="dimmed">
@@ -233,7 +236,8 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                   <Table.Td>
                     <Stack gap={4}>
                       {r.deliveries
-                        .filter((x) => x.error || x.state === 'uncertain')
+                        // A delivery that arrived (or was confirmed by a person) has no problem left to show.
+                        .filter((x) => (x.error && x.state !== 'sent') || x.state === 'uncertain')
                         .map((x) => (
                           <Stack key={x.id} gap={2}>
                             <Text size="sm" c={x.state === 'failed' ? 'red.8' : x.state === 'uncertain' ? 'orange.9' : 'yellow.9'}>

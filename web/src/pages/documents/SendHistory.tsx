@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client';
 import type { DocumentSend } from '../../api/types';
+import { Email } from '../../components/Email';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatDateTime } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
@@ -64,8 +65,8 @@ export function SendHistory({ documentId, compact = false }: { documentId: numbe
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                    {s.to}
+                  <Text size="sm">
+                    <Email address={s.to} />
                   </Text>
                 </Table.Td>
                 <Table.Td>

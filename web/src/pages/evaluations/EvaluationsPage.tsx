@@ -9,6 +9,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, query } from '../../api/client';
 import type { DocumentListItem, Locale, Page } from '../../api/types';
 import { CustomerPicker } from '../../components/CustomerPicker';
+import { Email } from '../../components/Email';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -347,7 +348,7 @@ export function EvaluationsPage() {
                         <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(d.issueDate, locale)}</Table.Td>
                         <Table.Td>{d.customerName}</Table.Td>
                         <Table.Td>
-                          {d.customerEmail ?? (
+                          {d.customerEmail ? <Email address={d.customerEmail} /> : (
                             <Text span size="sm" c="dimmed">
                               —
                             </Text>
@@ -362,10 +363,10 @@ export function EvaluationsPage() {
                         </Table.Td>
                         <Table.Td>
                           {d.lastSentAt ? (
-                            <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                              {formatDateTime(d.lastSentAt, locale)}
+                            <Text size="xs">
+                              <span style={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.lastSentAt, locale)}</span>
                               {d.lastSentTo ? <br /> : null}
-                              {d.lastSentTo}
+                              {d.lastSentTo ? <Email address={d.lastSentTo} /> : null}
                             </Text>
                           ) : (
                             <Text size="xs" c="dimmed">
