@@ -106,8 +106,14 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
       .columns(['dispatch_id', 'recipient_id', 'document_id', 'excluded'])
       .expression(
         selected()
-          .innerJoin('dispatch_recipients as r', (j) => j.onRef('r.customer_id', '=', 'd.customer_id').on('r.dispatch_id', '=', id))
-          .select([sql<number>`cast(${id} as integer)`.as('dispatch_id'), 'r.id as recipient_id', 'd.id as document_id', sql<number>`0`.as('excluded')])
+          // The recipient as a correlated lookup, not a join: with a join SQLite walked all of the
+          // dispatch's recipients for every chunk of ids (quadratic: minutes for 100,000 documents).
+          .select((eb) => [
+            sql<number>`cast(${id} as integer)`.as('dispatch_id'),
+            eb.selectFrom('dispatch_recipients as r').select('r.id').where('r.dispatch_id', '=', id).whereRef('r.customer_id', '=', 'd.customer_id').as('recipient_id'),
+            'd.id as document_id',
+            sql<number>`0`.as('excluded'),
+          ])
           .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_documents as x').select('x.document_id').where('x.dispatch_id', '=', id).whereRef('x.document_id', '=', 'd.id')))),
       )
       .execute();
