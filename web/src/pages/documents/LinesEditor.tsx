@@ -105,6 +105,8 @@ export function LinesEditor(props: {
                   </Table.Td>
                   <Table.Td>
                     <Select
+                      // "0 % (steuerfrei)" readable, not cut off when the description takes the width.
+                      miw={175}
                       aria-label={t('documents.lineAria.vatRate', { n })}
                       allowDeselect={false}
                       data={[
