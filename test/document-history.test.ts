@@ -37,7 +37,7 @@ describe.each(testDialects)('document send history on %s', (dialect) => {
 
     const history = (await t.staff.get(`/api/documents/${invoice.id}/sends`)).json().items;
     expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ dispatchId: dispatch.id, state: 'sent', to: 'verlauf@example.de', attempts: 1 });
+    expect(history[0]).toMatchObject({ dispatchId: dispatch.id, state: 'sent', to: 'verlauf@example.de', attempts: 1, errorCode: null });
     expect(history[0].messageId).toMatch(/^<.+@.+>$/);
     expect(history[0].sentAt).toBeTruthy();
     const doc = (await t.staff.get(`/api/documents/${invoice.id}`)).json();

@@ -11,6 +11,8 @@ export interface DocumentSend {
   lastAttemptAt: string | null;
   messageId: string | null;
   smtpResponse: string | null;
+  /** stable code of the failure (e.g. `smtp.rejected`), which the UI turns into words */
+  errorCode: string | null;
   errorMessage: string | null;
   createdAt: string;
 }
@@ -21,7 +23,7 @@ export async function documentSendHistory(db: Executor, documentId: number): Pro
   const rows = await db
     .selectFrom('delivery_documents as dd')
     .innerJoin('deliveries as d', 'd.id', 'dd.delivery_id')
-    .select(['d.dispatch_id', 'd.id', 'd.state', 'd.to_email', 'd.attempts', 'd.sent_at', 'd.last_attempt_at', 'd.message_id', 'd.smtp_response', 'd.error_message', 'd.created_at'])
+    .select(['d.dispatch_id', 'd.id', 'd.state', 'd.to_email', 'd.attempts', 'd.sent_at', 'd.last_attempt_at', 'd.message_id', 'd.smtp_response', 'd.error_code', 'd.error_message', 'd.created_at'])
     .where('dd.document_id', '=', documentId)
     .orderBy('d.id', 'desc')
     .limit(200)
@@ -36,6 +38,7 @@ export async function documentSendHistory(db: Executor, documentId: number): Pro
     lastAttemptAt: r.last_attempt_at,
     messageId: r.message_id,
     smtpResponse: r.smtp_response,
+    errorCode: r.error_code,
     errorMessage: r.error_message,
     createdAt: r.created_at,
   }));
