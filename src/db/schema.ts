@@ -149,20 +149,6 @@ export interface DocumentLinesTable {
   net_cents: number;
 }
 
-// ---- PDF archive: owned by src/pdf, migration 0003_pdf_archive ----
-
-/** A final document's PDF as issued (GoBD), append-only. */
-export interface DocumentPdfsTable {
-  document_id: number;
-  /** Buffer on both drivers (better-sqlite3 blob, pg bytea) */
-  pdf: Uint8Array;
-  sha256: string;
-  size: number;
-  created_at: string;
-}
-
-// ---- end PDF archive ----
-
 // ---- dispatch (Versandauftrag): owned by src/dispatch, migration 0004_dispatch ----
 
 export interface DispatchesTable {
@@ -287,6 +273,20 @@ export interface TemplatesTable {
 }
 
 // ---- end mail ----
+
+// ---- PDF archive: owned by src/pdf, migration 0003_pdf_archive ----
+
+/** A final document's PDF as issued (GoBD), append-only. */
+export interface DocumentPdfsTable {
+  document_id: number;
+  /** Buffer on both drivers (better-sqlite3 blob, pg bytea) */
+  pdf: Uint8Array;
+  sha256: string;
+  size: number;
+  created_at: string;
+}
+
+// ---- end PDF archive ----
 
 export interface Database {
   users: UsersTable;
