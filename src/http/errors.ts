@@ -86,8 +86,10 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error);
   if (appError.code === 'internal') {
-    // Log the real error server-side only: its message may contain data that must not reach clients.
-    request.log.error({ err: error }, 'unhandled error');
+    // Logged server-side only, and without driver details: PostgreSQL puts the offending values
+    // (a customer's e-mail in a unique violation, say) into `detail`, which must not reach a log.
+    const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+    request.log.error({ err: { type: error.name, code, message: error.message, stack: error.stack } }, 'unhandled error');
     return sendProblem(reply, { ...problemFromAppError(appError), status: 500 });
   }
   return sendProblem(reply, problemFromAppError(appError));
