@@ -4,6 +4,7 @@ import { AppError, conflict, notFound } from '../domain/errors.ts';
 import { likeContains } from '../db/like.ts';
 import type { CustomerInput, CustomerPatch } from '../domain/inputs.ts';
 import type { CustomerRow } from '../db/schema.ts';
+import type { DocumentCustomer } from '../domain/issued-document.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 import { nextSequenceValue } from './sequences.ts';
 
@@ -68,6 +69,26 @@ export async function createCustomer(input: { trx: Executor; actor: Actor; data:
     .executeTakeFirstOrThrow();
   await audit(trx, actor, 'customer.create', 'customer', row.id, { number });
   return row;
+}
+
+export const DOCUMENT_CUSTOMER_COLUMNS = ['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email', 'vat_id'] as const;
+
+/** The customer as addressed on a document or in a message. */
+export function documentCustomerFromRow(c: Pick<CustomerRow, (typeof DOCUMENT_CUSTOMER_COLUMNS)[number]>): DocumentCustomer {
+  return {
+    id: c.id,
+    number: c.number,
+    salutation: c.salutation,
+    firstName: c.first_name,
+    lastName: c.last_name,
+    companyName: c.company_name,
+    street: c.street,
+    postcode: c.postcode,
+    city: c.city,
+    country: c.country,
+    email: c.email,
+    vatId: c.vat_id,
+  };
 }
 
 export async function getCustomer(db: Executor, id: number): Promise<CustomerRow> {

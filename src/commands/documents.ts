@@ -21,7 +21,7 @@ import { likeContains } from '../db/like.ts';
 import type { DocumentLineRow, DocumentRow } from '../db/schema.ts';
 import { getCompany } from './company.ts';
 import { audit, type Actor, type Executor } from './context.ts';
-import { getCustomer } from './customers.ts';
+import { documentCustomerFromRow, getCustomer } from './customers.ts';
 import { nextSequenceValue } from './sequences.ts';
 import { databasePdfArchive } from '../pdf/archive.ts';
 import { renderDocumentPdf } from '../pdf/render.ts';
@@ -174,21 +174,7 @@ function numberPattern(company: Company, type: DocumentType): string {
 }
 
 async function customerSnapshot(trx: Executor, customerId: number): Promise<DocumentCustomer> {
-  const c = await getCustomer(trx, customerId);
-  return {
-    id: c.id,
-    number: c.number,
-    salutation: c.salutation,
-    firstName: c.first_name,
-    lastName: c.last_name,
-    companyName: c.company_name,
-    street: c.street,
-    postcode: c.postcode,
-    city: c.city,
-    country: c.country,
-    email: c.email,
-    vatId: c.vat_id,
-  };
+  return documentCustomerFromRow(await getCustomer(trx, customerId));
 }
 
 /**

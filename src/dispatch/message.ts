@@ -1,3 +1,4 @@
+import { DOCUMENT_CUSTOMER_COLUMNS, documentCustomerFromRow } from '../commands/customers.ts';
 import type { Executor } from '../commands/context.ts';
 import type { Db } from '../db/connection.ts';
 import type { DocumentType } from '../domain/document.ts';
@@ -36,26 +37,8 @@ export async function loadMessageDocuments(db: Executor, documentIds: readonly n
 }
 
 export async function loadMessageCustomer(db: Executor, customerId: number): Promise<MessageCustomer | undefined> {
-  const c = await db
-    .selectFrom('customers')
-    .select(['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email'])
-    .where('id', '=', customerId)
-    .executeTakeFirst();
-  return (
-    c && {
-      id: c.id,
-      number: c.number,
-      salutation: c.salutation,
-      firstName: c.first_name,
-      lastName: c.last_name,
-      companyName: c.company_name,
-      street: c.street,
-      postcode: c.postcode,
-      city: c.city,
-      country: c.country,
-      email: c.email,
-    }
-  );
+  const c = await db.selectFrom('customers').select(DOCUMENT_CUSTOMER_COLUMNS).where('id', '=', customerId).executeTakeFirst();
+  return c && documentCustomerFromRow(c);
 }
 
 /** The customers of a batch of deliveries in one query (the worker prepares several at once). */
@@ -63,26 +46,8 @@ export async function loadMessageCustomers(db: Executor, customerIds: readonly n
   const out = new Map<number, MessageCustomer>();
   const ids = [...new Set(customerIds)];
   if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('customers')
-    .select(['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email'])
-    .where('id', 'in', ids)
-    .execute();
-  for (const c of rows) {
-    out.set(c.id, {
-      id: c.id,
-      number: c.number,
-      salutation: c.salutation,
-      firstName: c.first_name,
-      lastName: c.last_name,
-      companyName: c.company_name,
-      street: c.street,
-      postcode: c.postcode,
-      city: c.city,
-      country: c.country,
-      email: c.email,
-    });
-  }
+  const rows = await db.selectFrom('customers').select(DOCUMENT_CUSTOMER_COLUMNS).where('id', 'in', ids).execute();
+  for (const c of rows) out.set(c.id, documentCustomerFromRow(c));
   return out;
 }
 
