@@ -43,5 +43,22 @@ describe.each(testDialects)('document send history on %s', (dialect) => {
     const doc = (await t.staff.get(`/api/documents/${invoice.id}`)).json();
     expect(doc.lastSentTo).toBe('verlauf@example.de');
     expect((await t.staff.get('/api/documents/999999/sends')).statusCode).toBe(404);
+
+    // Progress stream of the finished dispatch: the counts, then the end.
+    const events = await t.staff.get(`/api/dispatches/${dispatch.id}/events?intervalMs=100`);
+    expect(events.headers['content-type']).toContain('text/event-stream');
+    const progress = [...events.body.matchAll(/event: progress\ndata: (.+)\n/g)].map((m) => JSON.parse(m[1] ?? '{}'));
+    expect(progress[0]).toMatchObject({ id: dispatch.id, deliveries: { sent: 1 } });
+    // the worker's sweep completes the dispatch a moment after the last delivery: the stream follows
+    expect(progress.at(-1)).toMatchObject({ id: dispatch.id, status: 'completed', deliveries: { sent: 1 } });
+    expect(events.body).toContain('event: end\ndata: {"status":"completed"}');
+
+    // The report CSV (streamed) has the header and the one delivery.
+    const report = await t.staff.get(`/api/dispatches/${dispatch.id}/report.csv`);
+    expect(report.headers['content-type']).toContain('text/csv');
+    const lines = report.body.trim().split('\r\n');
+    expect(lines[0]).toContain('Kundennummer;Kunde;E-Mail');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('verlauf@example.de');
   });
 });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createDispatchPorts } from '../../dispatch/adapters.ts';
@@ -158,9 +159,8 @@ export const dispatchRoutes =
 
     app.get('/api/dispatches/:id/report.csv', { preValidation: staffOnly, schema: { tags, summary: 'Result report, one row per delivery', params: idParams } }, async (request, reply) => {
       await getDispatch(k, request.params.id);
-      const chunks: string[] = [];
-      for await (const part of reportCsv(k, request.params.id)) chunks.push(part);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="Versand-${request.params.id}.csv"`).send(chunks.join(''));
+      // Streamed page by page: a report of 100,000 recipients is never held in memory at once.
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="Versand-${request.params.id}.csv"`).send(Readable.from(reportCsv(k, request.params.id)));
     });
 
     // Progress as Server-Sent Events. The counts are polled from the database, so this works
@@ -176,19 +176,26 @@ export const dispatchRoutes =
         closed = true;
       });
       let last = '';
-      while (!closed) {
-        const view = await getDispatch(k, id);
-        const data = JSON.stringify(view);
-        if (data !== last) {
-          res.write(`event: progress\ndata: ${data}\n\n`);
-          last = data;
-        } else res.write(': keep-alive\n\n');
-        if (view.status === 'completed' || view.status === 'cancelled') {
-          res.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
-          break;
+      try {
+        while (!closed) {
+          const view = await getDispatch(k, id);
+          const data = JSON.stringify(view);
+          if (data !== last) {
+            res.write(`event: progress\ndata: ${data}\n\n`);
+            last = data;
+          } else res.write(': keep-alive\n\n');
+          if (view.status === 'completed' || view.status === 'cancelled') {
+            res.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, request.query.intervalMs));
         }
-        await new Promise((r) => setTimeout(r, request.query.intervalMs));
+      } catch (error) {
+        // The response is already streaming: tell the client and end it instead of crashing the process.
+        request.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'progress stream failed');
+        res.write(`event: error\ndata: ${JSON.stringify({ code: 'dispatch.progressFailed' })}\n\n`);
+      } finally {
+        res.end();
       }
-      res.end();
     });
   };
