@@ -18,7 +18,7 @@ export const pdfRoutes =
     app.get(
       '/api/documents/:id/pdf',
       {
-        preHandler: staffOnly,
+        preValidation: staffOnly,
         schema: { tags: ['documents'], summary: 'The document as PDF: drafts rendered with an ENTWURF watermark, final documents exactly as archived', params: idParams },
       },
       async (request, reply) => {
@@ -34,7 +34,7 @@ export const pdfRoutes =
     app.post(
       '/api/documents/print',
       {
-        preHandler: staffOnly,
+        preValidation: staffOnly,
         schema: {
           tags: ['documents'],
           summary: 'One merged PDF to print (customers who want post), ordered by customer, then document number',
