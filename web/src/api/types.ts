@@ -1,3 +1,4 @@
+import type { Company as DomainCompany } from '../../../src/domain/company.ts';
 /** Shapes of the HTTP API as the presenters in src/http/presenters.ts write them. */
 export type Role = 'admin' | 'staff';
 export type Locale = 'de' | 'en';
@@ -136,31 +137,8 @@ export interface DocumentInput {
   lines: DocumentLineInput[];
 }
 
-export interface Company {
-  name: string;
-  street: string;
-  postcode: string;
-  city: string;
-  country: string;
-  vatId: string | null;
-  taxNumber: string | null;
-  iban: string | null;
-  bic: string | null;
-  bankName: string | null;
-  email: string | null;
-  phone: string | null;
-  website: string | null;
-  managingDirector: string | null;
-  registerCourt: string | null;
-  registerNumber: string | null;
-  paymentTermsDays: number;
-  invoiceNumberPattern: string;
-  quoteNumberPattern: string;
-  creditNoteNumberPattern: string;
-  embedEInvoice: boolean;
-  emailFooter: string | null;
-  hasLogo: boolean;
-}
+/** What `GET /api/company` returns: the domain's Company without the logo bytes (see presentCompany). */
+export type Company = Omit<DomainCompany, 'logo'> & { hasLogo: boolean };
 
 export interface ApiToken {
   id: number;
