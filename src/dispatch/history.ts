@@ -1,5 +1,5 @@
 import type { Executor } from '../commands/context.ts';
-import { getDocument } from '../commands/documents.ts';
+import { notFound } from '../domain/errors.ts';
 
 export interface DocumentSend {
   dispatchId: number;
@@ -19,7 +19,8 @@ export interface DocumentSend {
 
 /** Every delivery that carried a document, newest first: its send history ("when, to whom, which message id"). */
 export async function documentSendHistory(db: Executor, documentId: number): Promise<DocumentSend[]> {
-  await getDocument(db, documentId);
+  const exists = await db.selectFrom('documents').select('id').where('id', '=', documentId).executeTakeFirst();
+  if (!exists) throw notFound('document', documentId);
   const rows = await db
     .selectFrom('delivery_documents as dd')
     .innerJoin('deliveries as d', 'd.id', 'dd.delivery_id')
