@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../src/commands/context.ts';
 import type { Db } from '../src/db/connection.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
-import { createDispatch, sendDispatch, updateDispatch } from '../src/dispatch/service.ts';
+import { createDispatch, updateDispatch } from '../src/dispatch/draft.ts';
+import { sendDispatch } from '../src/dispatch/send.ts';
 
 /**
  * Bulk test data for the crash test and the benchmark: customers with one final invoice each and

@@ -2,26 +2,14 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createDispatchPorts } from '../../dispatch/adapters.ts';
+import { cancelDispatch, resolveDelivery, retryDispatch } from '../../dispatch/control.ts';
+import { getDispatch, listDispatches } from '../../dispatch/dispatch-view.ts';
+import { createDispatch, fixRecipientAddress, removeIneligible, removeRecipients, restoreRecipients, updateDispatch } from '../../dispatch/draft.ts';
 import type { DispatchPorts } from '../../dispatch/ports.ts';
-import {
-  cancelDispatch,
-  createDispatch,
-  fixRecipientAddress,
-  getDispatch,
-  listDispatches,
-  listRecipients,
-  previewRecipient,
-  printBatch,
-  removeIneligible,
-  removeRecipients,
-  reportCsv,
-  resolveDelivery,
-  restoreRecipients,
-  retryDispatch,
-  sendDispatch,
-  sendTestMessage,
-  updateDispatch,
-} from '../../dispatch/service.ts';
+import { previewRecipient, sendTestMessage } from '../../dispatch/preview.ts';
+import { listRecipients } from '../../dispatch/recipients.ts';
+import { printBatch, reportCsv } from '../../dispatch/report.ts';
+import { sendDispatch } from '../../dispatch/send.ts';
 import { DELIVERY_STATES, DISPATCH_MODES } from '../../domain/dispatch.ts';
 import { emailSchema } from '../../domain/customer.ts';
 import { AppError } from '../../domain/errors.ts';

@@ -1,8 +1,9 @@
 import type { DocumentStatus, DocumentType } from '../../api/types';
 
 /**
- * The dispatch API's shapes as this screen reads them (src/dispatch/service.ts: DispatchView,
- * RecipientView, PreviewView). Eligibility is the server's: the UI only shows `issues`.
+ * The dispatch API's shapes as this screen reads them (src/dispatch/dispatch-view.ts: DispatchView,
+ * recipients.ts: RecipientView, preview.ts: PreviewView). Eligibility is the server's: the UI
+ * only shows `issues`.
  */
 export type DispatchStatus = 'draft' | 'sending' | 'paused' | 'completed' | 'cancelled';
 export type DispatchMode = 'perCustomer' | 'perDocument';
