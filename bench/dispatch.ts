@@ -19,6 +19,7 @@ import { openDatabase, type Db } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { createDispatch, sendDispatch, updateDispatch } from '../src/dispatch/service.ts';
+import { loadMessageCompany, loadMessageCustomers, loadMessageDocuments } from '../src/dispatch/message.ts';
 import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
 import { composeMessage } from '../src/mail/compose.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
@@ -83,8 +84,27 @@ const ids = await seedInvoices(db, count, PDF_BYTES, (done) => {
 console.log(`seeded ${count} invoices with ${PDF_BYTES / 1024} KiB PDFs in ${((Date.now() - t0) / 1000).toFixed(1)} s (${usePg ? 'postgres' : 'sqlite'})`);
 
 // ---- raw limit ----
+// The same messages Faktura sends (each customer's rendered subject, text and HTML, a PDF of the
+// same size), built before the clock starts; only MIME encoding and SMTP are timed.
 let rawRate = 0;
 if (!skipRaw) {
+  const ports = createDispatchPorts({ secret: TEST_SECRET });
+  const template = await db.kysely.selectFrom('templates').select(['subject', 'body', 'language']).where('id', '=', templateId).executeTakeFirstOrThrow();
+  const company = await loadMessageCompany(db.kysely);
+  const prebuilt: { to: { name: string; email: string }; subject: string; text: string; html: string | undefined; filename: string }[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const docs = await loadMessageDocuments(db.kysely, ids.slice(i, i + 500));
+    const docRows = await db.kysely.selectFrom('documents').select(['id', 'customer_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const customers = await loadMessageCustomers(db.kysely, docRows.map((r) => r.customer_id));
+    const customerOf = new Map(docRows.map((r) => [r.id, r.customer_id]));
+    for (const d of docs) {
+      const customer = customers.get(customerOf.get(d.id) ?? -1);
+      if (!customer) throw new Error(`no customer for document ${d.id}`);
+      const rendered = await ports.render(template, { customer, documents: [d], company, senderName: 'Hörakustik Klangwerk' });
+      prebuilt.push({ to: { name: customer.lastName ?? '', email: customer.email ?? '' }, ...rendered, html: rendered.html, filename: `Rechnung_${d.number ?? d.id}.pdf` });
+    }
+  }
+  if (prebuilt.length !== count) throw new Error('raw messages could not be built');
   sink.send('reset');
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL, maxMessages: 100 });
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(PDF_BYTES, 0x20)]);
@@ -95,8 +115,10 @@ if (!skipRaw) {
   const lane = async () => {
     while (next < count) {
       const i = next++;
+      const m = prebuilt[i];
+      if (!m) return;
       await transport.sendMail(
-        composeMessage({ settings, subject: `Ihre Rechnung RE-${i}`, text: 'Sehr geehrte Frau Muster,\n\nanbei Ihre Rechnung.\n', to: { name: `Kunde ${i}`, email: `kunde${i}@example.de` }, attachments: [{ filename: `Rechnung_RE-${i}.pdf`, content: pdf }], messageId: `<raw.${i}@klangwerk.test>` }),
+        composeMessage({ settings, subject: m.subject, text: m.text, html: m.html, to: m.to, attachments: [{ filename: m.filename, content: pdf }], messageId: `<raw.${i}@klangwerk.test>` }),
       );
     }
   };

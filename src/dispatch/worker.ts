@@ -115,7 +115,7 @@ interface Accepted {
  * window can see up to that many messages more than the limit. Look ahead only when that is at
  * most 1 % of the smallest limit; otherwise claim only what starts now.
  */
-const LOOKAHEAD_PER_CONNECTION = 4;
+const LOOKAHEAD_PER_CONNECTION = 10;
 const LOOKAHEAD_MAX_SHARE = 0.01;
 
 export function startDispatchWorkerWith(options: DispatchWorkerOptions): DispatchWorker {
@@ -248,9 +248,10 @@ class Worker implements DispatchWorker {
         }
         const capacity = Math.max(1, mailer.limits.poolSize);
         this.startLanes(mailer, capacity);
-        // Build the next messages while the connections send: one per connection ahead.
+        // Build the next messages while the connections send, two per connection at a time: each
+        // batch costs four queries however many deliveries it holds.
         if (this.ready.length < capacity && this.queue.length > 0) {
-          await this.prepare(this.queue.splice(0, capacity), mailer);
+          await this.prepare(this.queue.splice(0, 2 * capacity), mailer);
           continue;
         }
         const limiter = this.rateLimiter(mailer);
