@@ -17,6 +17,7 @@ import { AppError, notFound } from '../domain/errors.ts';
 import type { DocumentInput, DocumentPatch, LineInput } from '../domain/inputs.ts';
 import type { DocumentCustomer, RenderableDocument } from '../domain/issued-document.ts';
 import { formatDocumentNumber, sequenceYear } from '../domain/numbering.ts';
+import type { DocumentListItem } from '../http/api-types.ts';
 import { likeContains } from '../db/like.ts';
 import { isIndexableWord, searchWords } from '../db/search.ts';
 import type { DocumentLineRow, DocumentRow } from '../db/schema.ts';
@@ -421,24 +422,6 @@ export async function countDocuments(db: Executor, filter: DocumentFilter, searc
   const query = db.selectFrom('documents as d').select((eb) => eb.fn.countAll<number>().as('total'));
   const row = await (condition ? query.where(condition) : query).executeTakeFirstOrThrow();
   return Number(row.total);
-}
-
-export interface DocumentListItem {
-  id: number;
-  type: DocumentType;
-  number: string | null;
-  status: DocumentStatus;
-  issueDate: string;
-  dueDate: string | null;
-  customerId: number;
-  customerNumber: string;
-  customerName: string;
-  customerEmail: string | null;
-  invoiceByPost: boolean;
-  netCents: number;
-  grossCents: number;
-  lastSentAt: string | null;
-  lastSentTo: string | null;
 }
 
 export async function listDocuments(

@@ -2,7 +2,8 @@ import type { Db } from '../db/connection.ts';
 import type { Language } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import { composeMessage, messageIdDomain } from '../mail/compose.ts';
-import { testSmtpConnection, type ConnectionTestOutcome } from '../mail/connection-test.ts';
+import type { ConnectionTestOutcome, TestMessageResult } from '../http/api-types.ts';
+import { testSmtpConnection } from '../mail/connection-test.ts';
 import { classifySmtpError } from '../mail/smtp-errors.ts';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -88,14 +89,6 @@ const TEST_MESSAGE: Record<Language, { subject: string; text: (host: string) => 
     text: (host) => `This test message was sent by Faktura via ${host}.\n\nIf you can read it, the outgoing mail server is set up correctly.`,
   },
 };
-
-export interface TestMessageResult {
-  result: 'sent' | 'failed';
-  messageId: string;
-  /** the server's reply, e.g. `250 2.0.0 Ok: queued as 4F2A1` */
-  reply: string | null;
-  failureClass?: string;
-}
 
 /** Sends one test e-mail through the stored settings ("Testnachricht an mich"). */
 export async function sendTestMessage(input: { db: Db; actor: Actor; secret: string; to: string; language: Language }): Promise<TestMessageResult> {

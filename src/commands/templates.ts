@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { TemplatesTable } from '../db/schema.ts';
 import { AppError, notFound } from '../domain/errors.ts';
+import type { TemplatePreview } from '../http/api-types.ts';
 import { buildTemplateContext, sampleTemplateContext, type TemplateContext } from '../mail/templates/context.ts';
 import { DEFAULT_TEMPLATES } from '../mail/templates/defaults.ts';
 import { renderNotification, validateTemplate, TEMPLATE_LIMITS } from '../mail/templates/engine.ts';
@@ -143,7 +144,7 @@ export async function contextForCustomer(db: Executor, customerId: number | unde
   });
 }
 
-export async function previewTemplate(db: Executor, input: PreviewInput): Promise<{ subject: string; text: string; html: string; sample: boolean }> {
+export async function previewTemplate(db: Executor, input: PreviewInput): Promise<TemplatePreview> {
   const ids = input.documentIds ?? [];
   const sample = input.customerId === undefined && ids.length === 0;
   const context = sample ? sampleTemplateContext(input.template.language) : await contextForCustomer(db, input.customerId, ids, input.template.language);

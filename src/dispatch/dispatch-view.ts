@@ -1,10 +1,11 @@
 import type { Executor } from '../commands/context.ts';
-import { DELIVERY_STATES, type DeliveryState, type DispatchMode, type DispatchStatus } from '../domain/dispatch.ts';
+import { DELIVERY_STATES } from '../domain/dispatch.ts';
+import type { DeliveryCounts, DispatchView } from '../http/api-types.ts';
 import { loadDispatch } from './dispatch-row.ts';
 
-/** A dispatch as the API shows it: its settings, how many recipients, its deliveries by state. */
+/** A dispatch as the API shows it (DispatchView): its settings, how many recipients, its deliveries by state. */
 
-export type DeliveryCounts = Record<DeliveryState, number> & { total: number };
+export type { DeliveryCounts, DispatchView };
 
 export async function deliveryCounts(db: Executor, id: number): Promise<DeliveryCounts> {
   const rows = await db.selectFrom('deliveries').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('dispatch_id', '=', id).groupBy('state').execute();
@@ -15,21 +16,6 @@ export async function deliveryCounts(db: Executor, id: number): Promise<Delivery
     counts.total += Number(r.n);
   }
   return counts;
-}
-
-export interface DispatchView {
-  id: number;
-  status: DispatchStatus;
-  mode: DispatchMode;
-  templateId: number | null;
-  pausedReason: string | null;
-  pausedMessage: string | null;
-  createdAt: string;
-  sendRequestedAt: string | null;
-  completedAt: string | null;
-  cancelledAt: string | null;
-  recipients: { total: number; removed: number; active: number };
-  deliveries: DeliveryCounts;
 }
 
 export async function getDispatch(db: Executor, id: number): Promise<DispatchView> {

@@ -1,21 +1,6 @@
 import type { Executor } from '../commands/context.ts';
 import { notFound } from '../domain/errors.ts';
-
-export interface DocumentSend {
-  dispatchId: number;
-  deliveryId: number;
-  state: string;
-  to: string;
-  attempts: number;
-  sentAt: string | null;
-  lastAttemptAt: string | null;
-  messageId: string | null;
-  smtpResponse: string | null;
-  /** stable code of the failure (e.g. `smtp.rejected`), which the UI turns into words */
-  errorCode: string | null;
-  errorMessage: string | null;
-  createdAt: string;
-}
+import type { DocumentSend } from '../http/api-types.ts';
 
 /** Every delivery that carried a document, newest first: its send history ("when, to whom, which message id"). */
 export async function documentSendHistory(db: Executor, documentId: number): Promise<DocumentSend[]> {

@@ -1,22 +1,16 @@
 import { audit, type Actor } from '../commands/context.ts';
 import type { Db } from '../db/connection.ts';
 import { AppError, notFound } from '../domain/errors.ts';
+import type { PreviewView } from '../http/api-types.ts';
 import { loadDispatch, type DispatchRow } from './dispatch-row.ts';
 import { composeDeliveryMessage, loadMessageCompany, loadMessageCustomer, loadMessageDocuments } from './message.ts';
 import type { DispatchPorts, TemplateSnapshot } from './ports.ts';
 import { loadRecipients, type RecipientView } from './recipients.ts';
 import { parseTemplateSnapshot } from './template-snapshot.ts';
 
-/** The message one recipient would get: shown as a preview, or sent as a test to the user. */
+/** The message one recipient would get (PreviewView): shown as a preview, or sent as a test to the user. */
 
-export interface PreviewView {
-  customerId: number;
-  to: { name: string; email: string | null };
-  subject: string;
-  text: string;
-  html: string | null;
-  attachments: { documentId: number; filename: string; size: number; sha256: string }[];
-}
+export type { PreviewView };
 
 async function dispatchTemplate(db: Db, ports: DispatchPorts, d: DispatchRow): Promise<TemplateSnapshot> {
   const snapshot = parseTemplateSnapshot(d.template_snapshot);

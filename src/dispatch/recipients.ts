@@ -1,39 +1,13 @@
 import type { Executor } from '../commands/context.ts';
 import { customerDisplayName } from '../domain/customer.ts';
-import { hasBlockingIssue, recipientIssues, type DeliveryState, type EligibilityDocument, type RecipientIssue } from '../domain/dispatch.ts';
-import type { DocumentStatus, DocumentType } from '../domain/document.ts';
+import { hasBlockingIssue, recipientIssues, type DeliveryState, type EligibilityDocument } from '../domain/dispatch.ts';
+import type { RecipientDocumentView, RecipientView } from '../http/api-types.ts';
 import { chunks } from './chunks.ts';
 import { loadDispatch } from './dispatch-row.ts';
 
-/** The recipients of a dispatch with their documents and issues, as the dialog lists them. */
+/** The recipients of a dispatch with their documents and issues, as the dialog lists them (RecipientView). */
 
-export interface RecipientDocumentView {
-  id: number;
-  type: DocumentType;
-  number: string | null;
-  status: DocumentStatus;
-  issueDate: string;
-  dueDate: string | null;
-  grossCents: number;
-  lastSentAt: string | null;
-  lastSentTo: string | null;
-  excluded: boolean;
-}
-
-export interface RecipientView {
-  recipientId: number;
-  customerId: number;
-  customerNumber: string;
-  name: string;
-  email: string | null;
-  invoiceByPost: boolean;
-  removed: boolean;
-  documents: RecipientDocumentView[];
-  totalCents: number;
-  issues: RecipientIssue[];
-  eligible: boolean;
-  deliveries: { id: number; state: DeliveryState; attempts: number; sentAt: string | null; messageId: string | null; errorCode: string | null; error: string | null }[];
-}
+export type { RecipientDocumentView, RecipientView };
 
 /**
  * Loads recipients with their documents and computes their issues. `documentInActiveDispatch`

@@ -1,9 +1,16 @@
-import type { Company } from '../domain/company.ts';
+import type { Selectable } from 'kysely';
+import type { TemplateRow } from '../commands/templates.ts';
 import type { DocumentWithLines } from '../commands/documents.ts';
-import type { CustomerRow, UserRow } from '../db/schema.ts';
+import type { Company } from '../domain/company.ts';
+import type { ApiTokensTable, CustomerRow, UserRow } from '../db/schema.ts';
+import type { ApiTokenView, CompanyView, CustomerView, DocumentView, TemplateView, UserView } from './api-types.ts';
 
-/** Presenters decide, field by field, what a client sees; rows never leave as they are. */
-export function presentCustomer(c: CustomerRow) {
+/**
+ * Presenters decide, field by field, what a client sees; rows never leave as they are. Each is
+ * typed with its shape in api-types.ts, so a field added here without it (a password hash, say)
+ * fails the type check instead of reaching the web unnoticed.
+ */
+export function presentCustomer(c: CustomerRow): CustomerView {
   return {
     id: c.id,
     number: c.number,
@@ -26,7 +33,7 @@ export function presentCustomer(c: CustomerRow) {
   };
 }
 
-export function presentDocument(d: DocumentWithLines) {
+export function presentDocument(d: DocumentWithLines): DocumentView {
   return {
     id: d.id,
     type: d.type,
@@ -64,11 +71,29 @@ export function presentDocument(d: DocumentWithLines) {
   };
 }
 
-export function presentCompany(c: Company) {
+export function presentCompany(c: Company): CompanyView {
   const { logo, ...rest } = c;
   return { ...rest, hasLogo: logo !== null };
 }
 
-export function presentUser(u: UserRow) {
+export function presentUser(u: UserRow): UserView {
   return { id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale, disabled: u.disabled === 1, createdAt: u.created_at };
+}
+
+export function presentApiToken(t: Pick<Selectable<ApiTokensTable>, 'id' | 'name' | 'token_prefix' | 'role' | 'created_at' | 'last_used_at' | 'revoked_at'>): ApiTokenView {
+  return { id: t.id, name: t.name, prefix: t.token_prefix, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at };
+}
+
+export function presentTemplate(t: TemplateRow): TemplateView {
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    language: t.language,
+    subject: t.subject,
+    body: t.body,
+    active: t.active === 1,
+    createdAt: t.created_at,
+    updatedAt: t.updated_at,
+  };
 }

@@ -47,3 +47,7 @@ export const documentFilterBody = z.strictObject({
   amountMaxCents: z.number().int().optional(),
   q: z.string().max(200).optional(),
 });
+
+/** Documents by id, or everything matching the filter: how a dispatch and a print job select. */
+export const documentSelectionBody = (maxIds: number) =>
+  z.union([z.strictObject({ documentIds: z.array(z.number().int().positive()).min(1).max(maxIds) }), z.strictObject({ filter: documentFilterBody })]);

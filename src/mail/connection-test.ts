@@ -1,40 +1,15 @@
-import { certificateProblem, errorFacts, type CertificateProblem } from './smtp-errors.ts';
+import type { ConnectionTestOutcome } from '../http/api-types.ts';
+import { certificateProblem, errorFacts } from './smtp-errors.ts';
 import { createSingleTransport, type SmtpTimeouts } from './transport.ts';
 import type { MailSettings } from './settings.ts';
+
+export const TEST_TIMEOUTS: SmtpTimeouts = { connectionMs: 10_000, greetingMs: 10_000, socketMs: 15_000, dnsMs: 10_000 };
 
 /**
  * "Verbindung testen": connect, negotiate TLS, authenticate, and say in one word what went wrong.
  * `result` is the stable code the UI translates; `detail` is an English explanation that includes
  * the server's reply where there is one, never the password.
  */
-export const CONNECTION_RESULTS = [
-  'ok',
-  'dnsFailed',
-  'connectionRefused',
-  'timeout',
-  'tlsFailed',
-  'authFailed',
-  /** the server answered, but not with a 220 greeting (e.g. `554 no service`) */
-  'greetingFailed',
-  /** auth is configured but the server offers no mechanism we can use (often: not over plain text) */
-  'authUnavailable',
-  'failed',
-] as const;
-export type ConnectionResult = (typeof CONNECTION_RESULTS)[number];
-
-export interface ConnectionTestOutcome {
-  result: ConnectionResult;
-  detail: string;
-  /** for `tlsFailed`: why the certificate was not accepted; null when TLS failed otherwise */
-  certificateProblem?: CertificateProblem | null;
-  /** for `timeout`: which wait ran out */
-  stage?: 'connect' | 'greeting' | 'tls' | 'response';
-  reply?: string;
-  durationMs: number;
-}
-
-export const TEST_TIMEOUTS: SmtpTimeouts = { connectionMs: 10_000, greetingMs: 10_000, socketMs: 15_000, dnsMs: 10_000 };
-
 export async function testSmtpConnection(settings: MailSettings, timeouts: SmtpTimeouts = TEST_TIMEOUTS): Promise<ConnectionTestOutcome> {
   const started = Date.now();
   const transport = createSingleTransport(settings, timeouts);

@@ -1,23 +1,10 @@
-import type { SecurityMode } from './settings.ts';
+import type { MailPreset } from '../http/api-types.ts';
 
 /**
  * Starting values for common providers. Every value stays editable: providers change their
  * limits, and contracts differ. Rate limits are what the provider documents for an ordinary
  * mailbox; exceeding them gets the account blocked for a day, which is worse than sending slowly.
  */
-export interface MailPreset {
-  id: string;
-  name: { de: string; en: string };
-  host: string;
-  port: number;
-  security: SecurityMode;
-  ratePerMinute: number;
-  ratePerDay: number | null;
-  poolSize: number;
-  /** what the admin should know before using it; a translation key for the UI plus an English text */
-  note: { code: string; message: string } | null;
-}
-
 export const MAIL_PRESETS: readonly MailPreset[] = [
   {
     id: 'microsoft365',

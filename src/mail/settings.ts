@@ -6,6 +6,7 @@ import type { MailSettingsTable } from '../db/schema.ts';
 import type { Executor } from '../commands/context.ts';
 import { isValidEmail } from '../domain/customer.ts';
 import { AppError, validationError } from '../domain/errors.ts';
+import type { MailSettingsView } from '../http/api-types.ts';
 import { createSecretBox } from './secret-box.ts';
 import { hasControlChars } from './text.ts';
 
@@ -218,8 +219,8 @@ export async function saveMailSettings(
   };
 }
 
-/** The only shape of the settings that leaves the server: secrets appear as "is one set?". */
-export function presentMailSettings(row: MailSettingsRow) {
+/** The only shape of the settings that leaves the server (see MailSettingsView). */
+export function presentMailSettings(row: MailSettingsRow): MailSettingsView {
   return {
     configured: true,
     preset: row.preset,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { login, logout, updateUser } from '../../commands/users.ts';
 import { AppError } from '../../domain/errors.ts';
+import type { LoginResult, Me } from '../api-types.ts';
 import { SESSION_COOKIE, requireActor } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentUser } from '../presenters.ts';
@@ -19,7 +20,7 @@ export const authRoutes =
       handler: async (request, reply) => {
         const { token, session } = await db.transaction().execute((trx) => login({ trx, ...request.body, sessionHours: deps.config.sessionHours }));
         reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(session.expiresAt) });
-        return { user: presentUser(session.user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+        return { user: presentUser(session.user), csrfToken: session.csrfToken, expiresAt: session.expiresAt } satisfies LoginResult;
       },
     });
 
@@ -32,8 +33,8 @@ export const authRoutes =
 
     app.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The current user and the CSRF token for writes' } }, async (request) => {
       const actor = requireActor(request);
-      if (!request.session) return { user: null, tokenId: actor.tokenId, role: actor.role, csrfToken: null };
-      return { user: presentUser(request.session.user), role: actor.role, csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt };
+      if (!request.session) return { user: null, tokenId: actor.tokenId, role: actor.role, csrfToken: null } satisfies Me;
+      return { user: presentUser(request.session.user), role: actor.role, csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt } satisfies Me;
     });
 
     app.patch('/api/auth/me', { schema: { tags: ['auth'], summary: 'Change own language, name or password', body: z.strictObject({ locale: z.enum(['de', 'en']).optional(), name: z.string().trim().min(1).max(100).optional(), password: z.string().max(500).optional() }) } }, async (request) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CUSTOMER_SORTS, createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../commands/customers.ts';
 import { customerInput, customerPatch } from '../../domain/inputs.ts';
+import type { CustomerView, Page } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentCustomer } from '../presenters.ts';
@@ -27,7 +28,7 @@ export const customerRoutes =
       },
       handler: async (request) => {
         const { items, total } = await listCustomers(db, request.query);
-        return { items: items.map(presentCustomer), total, page: request.query.page, pageSize: request.query.pageSize };
+        return { items: items.map(presentCustomer), total, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<CustomerView>;
       },
     });
 

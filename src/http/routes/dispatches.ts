@@ -13,14 +13,12 @@ import { sendDispatch } from '../../dispatch/send.ts';
 import { DELIVERY_STATES, DISPATCH_MODES } from '../../domain/dispatch.ts';
 import { emailSchema } from '../../domain/customer.ts';
 import { AppError } from '../../domain/errors.ts';
+import type { DispatchView, Page, RecipientView } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { documentFilterBody, idParams, paging } from '../schemas.ts';
+import { documentSelectionBody, idParams, paging } from '../schemas.ts';
 
-const createBody = z.union([
-  z.strictObject({ documentIds: z.array(z.number().int().positive()).min(1).max(100_000) }),
-  z.strictObject({ filter: documentFilterBody }),
-]);
+const createBody = documentSelectionBody(100_000);
 const customerIdsBody = z.strictObject({ customerIds: z.array(z.number().int().positive()).min(1).max(100_000) });
 const recipientParams = z.strictObject({ id: z.coerce.number().int().positive(), customerId: z.coerce.number().int().positive() });
 const deliveryParams = z.strictObject({ id: z.coerce.number().int().positive(), deliveryId: z.coerce.number().int().positive() });
@@ -45,7 +43,7 @@ export const dispatchRoutes =
 
     app.get('/api/dispatches', { preValidation: staffOnly, schema: { tags, summary: 'Dispatch history', querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize }) } }, async (request) => {
       const result = await listDispatches(k, request.query);
-      return { ...result, page: request.query.page, pageSize: request.query.pageSize };
+      return { ...result, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<DispatchView>;
     });
 
     app.get('/api/dispatches/:id', { preValidation: staffOnly, schema: { tags, summary: 'Status and counts per delivery state', params: idParams } }, async (request) => getDispatch(k, request.params.id));
@@ -71,7 +69,7 @@ export const dispatchRoutes =
       },
       async (request) => {
         const result = await listRecipients(k, request.params.id, request.query);
-        return { ...result, page: request.query.page, pageSize: request.query.pageSize };
+        return { ...result, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<RecipientView>;
       },
     );
 

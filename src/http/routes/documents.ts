@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DOCUMENT_SORTS, cancelDocument, createDocument, deleteDraft, finalizeDocument, getDocument, listDocuments, updateDocument } from '../../commands/documents.ts';
 import { documentInput, documentPatch } from '../../domain/inputs.ts';
 import { documentSendHistory } from '../../dispatch/history.ts';
+import type { DocumentListItem, Page } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentDocument } from '../presenters.ts';
@@ -23,7 +24,7 @@ export const documentRoutes =
       handler: async (request) => {
         const { page, pageSize, sort, order, ...filter } = request.query;
         const result = await listDocuments(db, filter, { page, pageSize, sort, order });
-        return { ...result, page, pageSize };
+        return { ...result, page, pageSize } satisfies Page<DocumentListItem>;
       },
     });
 

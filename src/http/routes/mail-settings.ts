@@ -4,6 +4,7 @@ import { getMailSettings, sendTestMessage, testMailConnection, updateMailSetting
 import { emailSchema } from '../../domain/customer.ts';
 import { MAIL_PRESETS } from '../../mail/presets.ts';
 import { mailSettingsInput, presentMailSettings } from '../../mail/settings.ts';
+import type { MailSettingsResponse } from '../api-types.ts';
 import { adminOnly, requireActor } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 
@@ -20,7 +21,7 @@ export const mailSettingsRoutes =
 
     app.get('/api/settings/mail', { preValidation: adminOnly, schema: { tags, summary: 'The SMTP outgoing server settings (secrets only as "is set")' } }, async () => {
       const row = await getMailSettings(db.kysely);
-      return row ? presentMailSettings(row) : { configured: false };
+      return (row ? presentMailSettings(row) : { configured: false }) satisfies MailSettingsResponse;
     });
 
     app.put(

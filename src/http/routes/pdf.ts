@@ -1,14 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { documentPdf, printDocuments, MAX_PRINT_DOCUMENTS } from '../../pdf/documents-pdf.ts';
 import { staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { documentFilterBody, idParams } from '../schemas.ts';
-
-const printBody = z.union([
-  z.strictObject({ documentIds: z.array(z.number().int().positive()).min(1).max(MAX_PRINT_DOCUMENTS) }),
-  z.strictObject({ filter: documentFilterBody }),
-]);
+import { documentSelectionBody, idParams } from '../schemas.ts';
 
 export const pdfRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -38,7 +32,7 @@ export const pdfRoutes =
         schema: {
           tags: ['documents'],
           summary: 'One merged PDF to print (customers who want post), ordered by customer, then document number',
-          body: printBody,
+          body: documentSelectionBody(MAX_PRINT_DOCUMENTS),
         },
       },
       async (request, reply) => {

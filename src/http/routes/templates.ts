@@ -1,25 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewTemplate, templateInput, TEMPLATE_KINDS, updateTemplate, type TemplateRow } from '../../commands/templates.ts';
+import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewTemplate, templateInput, TEMPLATE_KINDS, updateTemplate } from '../../commands/templates.ts';
 import { allowedVariablePaths } from '../../mail/templates/context.ts';
 import { TEMPLATE_LIMITS } from '../../mail/templates/engine.ts';
 import { adminOnly, requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { presentTemplate } from '../presenters.ts';
 import { booleanQuery, idParams } from '../schemas.ts';
-
-export function presentTemplate(t: TemplateRow) {
-  return {
-    id: t.id,
-    name: t.name,
-    kind: t.kind,
-    language: t.language,
-    subject: t.subject,
-    body: t.body,
-    active: t.active === 1,
-    createdAt: t.created_at,
-    updatedAt: t.updated_at,
-  };
-}
 
 const previewBody = z.union([
   z.strictObject({

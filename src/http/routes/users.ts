@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '../../commands/users.ts';
+import type { CreatedApiToken } from '../api-types.ts';
 import { adminOnly, requireActor } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { presentUser } from '../presenters.ts';
+import { presentApiToken, presentUser } from '../presenters.ts';
 import { idParams } from '../schemas.ts';
 
 const role = z.enum(['admin', 'staff']);
@@ -39,9 +40,7 @@ export const userRoutes =
 
     app.get('/api/tokens', { preValidation: adminOnly, schema: { tags: ['tokens'] } }, async () => {
       const tokens = await db.selectFrom('api_tokens').select(['id', 'name', 'token_prefix', 'role', 'created_at', 'last_used_at', 'revoked_at']).orderBy('id', 'desc').execute();
-      return {
-        items: tokens.map((t) => ({ id: t.id, name: t.name, prefix: t.token_prefix, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at })),
-      };
+      return { items: tokens.map(presentApiToken) };
     });
 
     app.post('/api/tokens', {
@@ -50,7 +49,7 @@ export const userRoutes =
       handler: async (request, reply) => {
         const actor = requireActor(request);
         const created = await db.transaction().execute((trx) => createApiToken({ trx, actor, ...request.body }));
-        return reply.status(201).send(created);
+        return reply.status(201).send(created satisfies CreatedApiToken);
       },
     });
 
