@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client';
-import type { ApiToken, Locale, Role, User } from '../../api/types';
+import type { ApiToken, CreatedApiToken, Locale, Role, User } from '../../api/types';
 import { useUser } from '../../auth/session';
 import { ConfirmModal } from '../../components/ConfirmModal';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -175,11 +175,11 @@ function TokensSection() {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('staff');
-  const [created, setCreated] = useState<{ id: number; token: string } | null>(null);
+  const [created, setCreated] = useState<CreatedApiToken | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.get<{ items: ApiToken[] }>('/api/tokens') });
   const create = useMutation({
-    mutationFn: () => api.post<{ id: number; token: string }>('/api/tokens', { name: name.trim(), role }),
+    mutationFn: () => api.post<CreatedApiToken>('/api/tokens', { name: name.trim(), role }),
     onSuccess: (result) => {
       setCreated(result);
       setName('');
