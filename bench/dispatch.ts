@@ -1,5 +1,5 @@
 /**
- * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw]`.
+ * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw | --only-raw]`.
  *
  * 1. Seeds `count` customers with one final invoice each and a ≈30 KiB archived PDF.
  * 2. Raw limit: nodemailer's pool (same connections) sends the same kind of message to the sink,
@@ -28,6 +28,8 @@ import { seedInvoices } from '../test/dispatch-seed.ts';
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const usePg = process.argv.includes('--pg');
 const skipRaw = process.argv.includes('--skip-raw');
+/** measures only the raw limit (e.g. to profile it on its own) */
+const onlyRaw = process.argv.includes('--only-raw');
 const POOL = 5;
 const PDF_BYTES = 30 * 1024;
 
@@ -132,6 +134,11 @@ if (!skipRaw) {
 }
 
 // ---- Faktura ----
+if (onlyRaw) {
+  sink.send('exit');
+  await cleanup();
+  process.exit(0);
+}
 sink.send('reset');
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;

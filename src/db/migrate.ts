@@ -5,6 +5,7 @@ import { pdfArchive } from './migrations/0003_pdf_archive.ts';
 import { mail } from './migrations/0002_mail.ts';
 import { dispatch } from './migrations/0004_dispatch.ts';
 import { searchIndex } from './migrations/0005_search_index.ts';
+import { deliveryLeaseIndex } from './migrations/0006_delivery_lease_index.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -17,6 +18,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0003_pdf_archive': pdfArchive(dialect),
     '0004_dispatch': dispatch(dialect),
     '0005_search_index': searchIndex(dialect),
+    '0006_delivery_lease_index': deliveryLeaseIndex,
   };
 }
 

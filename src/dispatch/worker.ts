@@ -424,7 +424,9 @@ class Worker implements DispatchWorker {
         error_message: 'the sending process stopped before the server confirmed the message; check before sending again',
         updated_at: now,
       })
-      .where('state', '=', 'sending')
+      // A literal, not a parameter: SQLite uses the partial index `deliveries_lease` (state =
+      // 'sending') only when it can see that the query's condition implies the index's.
+      .where(sql<boolean>`state = 'sending'`)
       .where('lease_until', '<', now)
       .returning('id')
       .execute();
