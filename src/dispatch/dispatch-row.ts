@@ -29,6 +29,15 @@ export async function loadDispatch(db: Executor, id: number): Promise<DispatchRo
   return row;
 }
 
+/**
+ * Serialises writes to one dispatch: a no-op update takes the row lock on PostgreSQL and the
+ * write lock on SQLite. A send holds it while it checks and queues, so a draft edit that takes it
+ * too either lands before the check or finds the dispatch no longer a draft.
+ */
+export async function lockDispatch(trx: Executor, id: number, now: string): Promise<void> {
+  await trx.updateTable('dispatches').set({ updated_at: now }).where('id', '=', id).execute();
+}
+
 export function assertDraft(d: DispatchRow): void {
   if (d.status !== 'draft') throw conflict('dispatch.notDraft', `dispatch ${d.id} is ${d.status}; only a draft can be changed`, { status: d.status });
 }

@@ -6,7 +6,7 @@ import { nowIso } from '../db/connection.ts';
 import { isCustomerLevelIssue, type DispatchMode } from '../domain/dispatch.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import { chunks } from './chunks.ts';
-import { assertDraft, loadDispatch } from './dispatch-row.ts';
+import { assertDraft, loadDispatch, lockDispatch } from './dispatch-row.ts';
 import type { DispatchPorts } from './ports.ts';
 import { loadRecipients, recipientPages, type RecipientView } from './recipients.ts';
 
@@ -99,10 +99,18 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
   return { id };
 }
 
+/**
+ * Takes the dispatch's lock before checking that it is still a draft: an edit waits for a send
+ * in progress and then finds it sending, instead of changing recipients the send already checked.
+ */
+async function lockDraft(trx: Executor, id: number): Promise<void> {
+  await lockDispatch(trx, id, nowIso());
+  assertDraft(await loadDispatch(trx, id));
+}
+
 export async function updateDispatch(input: { trx: Executor; actor: Actor; ports: DispatchPorts; id: number; templateId?: number | null; mode?: DispatchMode }): Promise<void> {
   const { trx, actor, id } = input;
-  const d = await loadDispatch(trx, id);
-  assertDraft(d);
+  await lockDraft(trx, id);
   if (input.templateId !== undefined && input.templateId !== null) {
     const template = await input.ports.loadTemplate(trx, input.templateId);
     if (!template) throw new AppError('validation', 'dispatch.templateNotFound', `template ${input.templateId} does not exist or is not a customer notification`, { field: 'templateId' });
@@ -129,14 +137,14 @@ async function setRemoved(trx: Executor, dispatchId: number, customerIds: readon
 }
 
 export async function removeRecipients(input: { trx: Executor; actor: Actor; id: number; customerIds: number[] }): Promise<{ removed: number }> {
-  assertDraft(await loadDispatch(input.trx, input.id));
+  await lockDraft(input.trx, input.id);
   const removed = await setRemoved(input.trx, input.id, input.customerIds, 1);
   await audit(input.trx, input.actor, 'dispatch.removeRecipients', 'dispatch', input.id, { customerIds: input.customerIds });
   return { removed };
 }
 
 export async function restoreRecipients(input: { trx: Executor; actor: Actor; id: number; customerIds: number[] }): Promise<{ restored: number }> {
-  assertDraft(await loadDispatch(input.trx, input.id));
+  await lockDraft(input.trx, input.id);
   const restored = await setRemoved(input.trx, input.id, input.customerIds, 0);
   // Documents excluded by "remove ineligible" come back too; their issues show again.
   for (const part of chunks(input.customerIds)) {
@@ -158,7 +166,7 @@ export async function restoreRecipients(input: { trx: Executor; actor: Actor; id
  */
 export async function removeIneligible(input: { trx: Executor; actor: Actor; id: number }): Promise<{ removedCustomerIds: number[]; excludedDocumentIds: number[] }> {
   const { trx, actor, id } = input;
-  assertDraft(await loadDispatch(trx, id));
+  await lockDraft(trx, id);
   const removedCustomerIds: number[] = [];
   const excludedDocumentIds: number[] = [];
   for await (const page of recipientPages(trx, id, { includeRemoved: false })) {

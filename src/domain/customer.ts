@@ -20,7 +20,10 @@ export interface CustomerName {
   companyName: string | null;
 }
 
-/** "Firma Muster GmbH" or "Erika Mustermann" — how a customer is addressed on documents and lists. */
+/**
+ * "Firma Muster GmbH" or "Erika Mustermann" — how a customer is addressed on documents and lists.
+ * Senden writes it into each delivery in SQL (src/dispatch/queue.ts): change both together.
+ */
 export function customerDisplayName(c: CustomerName): string {
   if (c.companyName) return c.companyName;
   return [c.firstName, c.lastName].filter(Boolean).join(' ');
