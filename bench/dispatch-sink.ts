@@ -3,7 +3,7 @@ import { SMTPServer } from 'smtp-server';
 /**
  * The SMTP sink of the dispatch benchmark, in its own process so that parsing messages does not
  * compete with the sender for the event loop. Counts accepted messages; the parent asks for
- * `{ count, lastAt }` over IPC.
+ * `{ count, lastAt, cpuMs }` over IPC (cpuMs: the sink's CPU time so far).
  */
 let count = 0;
 let lastAt = 0;
@@ -27,7 +27,10 @@ server.listen(0, '127.0.0.1', () => {
   process.send?.({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
 });
 process.on('message', (m: unknown) => {
-  if (m === 'stats') process.send?.({ type: 'stats', count, lastAt });
+  if (m === 'stats') {
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'stats', count, lastAt, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
   if (m === 'reset') {
     count = 0;
     lastAt = 0;

@@ -18,7 +18,8 @@ import { SYSTEM_ACTOR } from '../src/commands/context.ts';
 import { openDatabase, type Db } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
-import { createDispatch, sendDispatch, updateDispatch } from '../src/dispatch/service.ts';
+import { createDispatch, updateDispatch } from '../src/dispatch/draft.ts';
+import { sendDispatch } from '../src/dispatch/send.ts';
 import { loadMessageCompany, loadMessageCustomers, loadMessageDocuments } from '../src/dispatch/message.ts';
 import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
 import { composeMessage } from '../src/mail/compose.ts';
@@ -37,6 +38,7 @@ interface Stats {
   type: 'stats';
   count: number;
   lastAt: number;
+  cpuMs: number;
 }
 
 const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
@@ -108,6 +110,7 @@ if (!skipRaw) {
   }
   if (prebuilt.length !== count) throw new Error('raw messages could not be built');
   sink.send('reset');
+  const sinkCpu0 = (await stats()).cpuMs;
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL, maxMessages: 100 });
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(PDF_BYTES, 0x20)]);
   const settings = { fromName: 'Hörakustik Klangwerk', fromEmail: 'rechnung@klangwerk.test', replyTo: null, bccArchive: null, maxMessageBytes: 10 * 1024 * 1024 };
@@ -130,7 +133,7 @@ if (!skipRaw) {
   rawRate = count / seconds;
   const cpu = process.cpuUsage(cpu0);
   transport.close();
-  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg`);
+  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rawRate.toFixed(0)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg, sink CPU ${((s.cpuMs - sinkCpu0) / count).toFixed(2)} ms/msg`);
 }
 
 // ---- Faktura ----
@@ -140,6 +143,7 @@ if (onlyRaw) {
   process.exit(0);
 }
 sink.send('reset');
+const sinkCpu0 = (await stats()).cpuMs;
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let peakRss = rssBefore;
@@ -162,7 +166,7 @@ clearInterval(sampler);
 await worker.stop();
 const rate = count / seconds;
 const sent = await db.kysely.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatch_id', '=', id).where('state', '=', 'sent').executeTakeFirstOrThrow();
-console.log(`faktura (${usePg ? 'postgres' : 'sqlite'}, 1 worker, pool ${POOL}): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (send request queued all in ${queuedMs} ms); ${Number(sent.n)} recorded sent; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg`);
+console.log(`faktura (${usePg ? 'postgres' : 'sqlite'}, 1 worker, pool ${POOL}): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s (send request queued all in ${queuedMs} ms); ${Number(sent.n)} recorded sent; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg, sink CPU ${((s.cpuMs - sinkCpu0) / count).toFixed(2)} ms/msg`);
 if (rawRate > 0) console.log(`ratio faktura / raw: ${(rate / rawRate).toFixed(2)} (target ≥ 0.80)`);
 console.log(`peak RSS during dispatch: ${(peakRss / 1024 / 1024).toFixed(0)} MB (process max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; target ≤ 250 MB at 100,000)`);
 

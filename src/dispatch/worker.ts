@@ -16,7 +16,7 @@ import {
   type MessageDocument,
 } from './message.ts';
 import type { DispatchPorts, LoadedPdf, Mailer, OutgoingMessage, SendResult, TemplateSnapshot } from './ports.ts';
-import { parseTemplateSnapshot } from './service.ts';
+import { parseTemplateSnapshot } from './template-snapshot.ts';
 import { DbRateLimiter, type BucketSpec } from './rate-limit.ts';
 
 /**
