@@ -12,7 +12,7 @@ import { loadRecipients, recipientPages, type RecipientView } from './recipients
 
 /** The draft of a dispatch: created from a selection, then edited in the dialog until Senden. */
 
-export type DispatchSelection = { documentIds: number[] } | { filter: DocumentFilter };
+export type DispatchSelection = { documentIds: number[] } | { filter: DocumentFilter; excludeDocumentIds?: number[] | undefined };
 
 export async function createDispatch(input: { trx: Executor; actor: Actor; selection: DispatchSelection }): Promise<{ id: number }> {
   const { trx, actor, selection } = input;
@@ -55,13 +55,16 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
 
   // Recipients and their documents are written by INSERT … SELECT, so "select all" over tens of
   // thousands of filtered documents never travels through this process as a list of ids.
-  const selections = 'documentIds' in selection ? chunks([...new Set(selection.documentIds)]).map((ids) => ({ ids })) : [{ filter: selection.filter }];
+  const selections = 'documentIds' in selection ? chunks([...new Set(selection.documentIds)]).map((ids) => ({ ids })) : [{ filter: selection.filter, except: [...new Set(selection.excludeDocumentIds ?? [])] }];
   for (const part of selections) {
     const selected = () => {
       const base = trx.selectFrom('documents as d');
       if ('ids' in part) return base.where('d.id', 'in', part.ids);
       const condition = documentFilterCondition(part.filter);
-      return condition ? base.where(condition) : base;
+      const filtered = condition ? base.where(condition) : base;
+      // "All matching, except these": one NOT IN over the unticked ids (at most
+      // MAX_EXCLUDED_DOCUMENTS parameters; SQLite and PostgreSQL 15 both look them up by hash).
+      return part.except.length > 0 ? filtered.where('d.id', 'not in', part.except) : filtered;
     };
     await trx
       .insertInto('dispatch_recipients')

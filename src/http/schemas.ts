@@ -48,6 +48,29 @@ export const documentFilterBody = z.strictObject({
   q: z.string().max(200).optional(),
 });
 
-/** Documents by id, or everything matching the filter: how a dispatch and a print job select. */
+/** How many documents "all matching, except these" can leave out: unticked by hand, one by one. */
+export const MAX_EXCLUDED_DOCUMENTS = 10_000;
+
+/**
+ * Documents by id, or everything matching the filter except the documents unticked in the list
+ * (Gmail-style): how a dispatch and a print job select.
+ */
 export const documentSelectionBody = (maxIds: number) =>
-  z.union([z.strictObject({ documentIds: z.array(z.number().int().positive()).min(1).max(maxIds) }), z.strictObject({ filter: documentFilterBody })]);
+  // One object checked by hand rather than a union: a union's errors do not always name the field.
+  z
+    .strictObject({
+      documentIds: z.array(z.number().int().positive()).min(1).max(maxIds).optional(),
+      filter: documentFilterBody.optional(),
+      excludeDocumentIds: z.array(z.number().int().positive()).max(MAX_EXCLUDED_DOCUMENTS).optional(),
+    })
+    .superRefine((body, ctx) => {
+      if ((body.documentIds === undefined) === (body.filter === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [body.documentIds === undefined ? 'documentIds' : 'filter'], message: 'give either documentIds or a filter' });
+      } else if (body.documentIds !== undefined && body.excludeDocumentIds !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['excludeDocumentIds'], message: 'excludeDocumentIds goes with a filter, not with documentIds' });
+      }
+    })
+    .transform(
+      (body): { documentIds: number[] } | { filter: z.output<typeof documentFilterBody>; excludeDocumentIds?: number[] } =>
+        body.documentIds !== undefined ? { documentIds: body.documentIds } : { filter: body.filter ?? {}, ...(body.excludeDocumentIds !== undefined ? { excludeDocumentIds: body.excludeDocumentIds } : {}) },
+    );

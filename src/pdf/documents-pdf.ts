@@ -46,7 +46,7 @@ export async function documentPdf(input: { db: Executor; id: number; archive?: P
   return { pdf: first.pdf, sha256: first.sha256, filename, draft: false };
 }
 
-export type PrintSelection = { documentIds: number[] } | { filter: DocumentFilter };
+export type PrintSelection = { documentIds: number[] } | { filter: DocumentFilter; excludeDocumentIds?: number[] | undefined };
 
 /**
  * The documents of a selection in print order: by customer (name, then customer number), then
@@ -57,6 +57,8 @@ export async function printOrder(db: Executor, selection: PrintSelection): Promi
   if ('documentIds' in selection) {
     if (selection.documentIds.length === 0) throw new AppError('validation', 'print.empty', 'select at least one document', { field: 'documentIds' });
     query = query.where('d.id', 'in', selection.documentIds);
+  } else if (selection.excludeDocumentIds?.length) {
+    query = query.where('d.id', 'not in', [...new Set(selection.excludeDocumentIds)]);
   }
   const rows = await query
     .orderBy(sql`coalesce(c.company_name, c.last_name, c.first_name, '')`)

@@ -63,4 +63,52 @@ describe('select all across pages with 5,000 documents', () => {
     await page.goBack();
     await page.getByTestId('evaluation-total').getByText('5.000 Dokumente gefunden').waitFor();
   });
+
+  it('unticking one row keeps the other 4.999 selected (Gmail-style) and sends the filter without it', async () => {
+    await page.goto('/evaluations/documents?loaded=1&type=invoice&pageSize=250');
+    await page.getByTestId('evaluation-total').getByText('5.000 Dokumente gefunden').waitFor();
+    await page.getByLabel('Alle 5.000 auswählen').click();
+    await expect.poll(() => page.getByTestId('evaluation-selection').textContent()).toBe('5.000 ausgewählt');
+    await page.getByRole('button', { name: '2', exact: true }).click();
+    await page.waitForURL(/page=2/);
+    const rows = page.locator('tbody tr[data-document]');
+    await expect.poll(() => rows.count()).toBe(250);
+    const unticked = rows.nth(3);
+    await unticked.getByRole('checkbox').click();
+    await expect.poll(() => page.getByTestId('evaluation-selection').textContent()).toBe('4.999 ausgewählt');
+    await page.getByText('Alle 5.000 Dokumente, die zum Filter passen, sind ausgewählt, bis auf eines, das Sie abgewählt haben.').waitFor();
+    expect(await unticked.getAttribute('aria-selected')).toBe('false');
+    const states = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-selected')));
+    expect(states.filter((v) => v === 'true')).toHaveLength(249);
+    // The header box is half-ticked now; the other page stays fully selected.
+    expect(await page.getByLabel('Alle 5.000 auswählen').evaluate((el) => 'indeterminate' in el && el.indeterminate)).toBe(true);
+    await page.getByRole('button', { name: '1', exact: true }).click();
+    await page.waitForURL(/page=1/);
+    await expect.poll(async () => new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-selected'))))).toEqual(new Set(['true']));
+    await screenshot(page, 'dispatch-22-alle-ausser-einer');
+
+    let createBody = '';
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/dispatches')) createBody = r.postData() ?? '';
+    });
+    const created = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/dispatches'));
+    await page.getByRole('button', { name: 'Mehr' }).click();
+    await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
+    const dispatch = (await (await created).json()) as { id: number };
+    await page.waitForURL(/\/dispatch\/\d+$/);
+    const body = JSON.parse(createBody) as { filter: unknown; excludeDocumentIds: number[] };
+    expect(body.filter).toEqual({ type: ['invoice'] });
+    expect(body.excludeDocumentIds).toHaveLength(1);
+    const excludedId = body.excludeDocumentIds[0];
+    // Every recipient's documents, through the API: 4.999, and the unticked one is not among them.
+    const api = new Api(page);
+    const documentIds: number[] = [];
+    for (let p = 1; ; p++) {
+      const part = (await api.get(`/api/dispatches/${dispatch.id}/recipients?pageSize=500&page=${p}`)) as { items: { documents: { id: number }[] }[] };
+      for (const r of part.items) documentIds.push(...r.documents.map((d) => d.id));
+      if (part.items.length < 500) break;
+    }
+    expect(documentIds).toHaveLength(DOCUMENTS - 1);
+    expect(documentIds).not.toContain(excludedId);
+  });
 });

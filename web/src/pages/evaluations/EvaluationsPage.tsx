@@ -17,18 +17,12 @@ import { errorMessage } from '../../lib/errors';
 import { formatDate, formatDateTime, formatMoney } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
 import { postForBlob, saveBlob } from '../dispatch/api';
-import { clickRow, emptySelection, modifiersOf, type RowSelection } from '../dispatch/selection';
+import { modifiersOf } from '../dispatch/selection';
 import type { DispatchSelection, DispatchView } from '../dispatch/types';
 import { DOC_STATUSES, DOC_TYPES, amountProblems, filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
+import { allMatching, clickDocument, isSelected as isSelectedIn, noSelection, selectedCount as countSelected, selectionBody as bodyOf, type EvaluationSelection } from './selection';
 
 const PAGE_SIZES = ['50', '100', '250', '500'];
-
-/**
- * The selection: single documents (kept across pages, with their rows for the CSV), or "all
- * matching the applied filter", which goes to the server as the filter itself, never as ids.
- */
-type Selection = { kind: 'rows'; rows: RowSelection<number>; items: Map<number, DocumentListItem> } | { kind: 'all' };
-const noSelection = (): Selection => ({ kind: 'rows', rows: emptySelection(), items: new Map() });
 
 function csvCell(value: string | number): string {
   const s = String(value);
@@ -62,10 +56,18 @@ export function EvaluationsPage() {
   const sortParam = params.get('sort');
   const sort: Sort = isSort(sortParam) ? sortParam : 'issueDate';
   const order = params.get('order') === 'asc' ? 'asc' : 'desc';
-  const [selection, setSelection] = useState<Selection>(noSelection);
+  const [selection, setSelection] = useState<EvaluationSelection>(noSelection);
   const number = (n: number) => n.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB');
 
   const body = useMemo(() => filterBody(applied), [applied]);
+  // A selection belongs to the filter it was made under: another filter (also by the browser's
+  // back button or an edited address) starts with nothing selected.
+  const filterKey = JSON.stringify(body);
+  const [selectionFilter, setSelectionFilter] = useState(filterKey);
+  if (selectionFilter !== filterKey) {
+    setSelectionFilter(filterKey);
+    setSelection(noSelection());
+  }
   const list = useQuery({
     queryKey: ['dispatch-ui', 'evaluations', body, page, pageSize, sort, order],
     queryFn: () => api.get<Page<DocumentListItem>>(`/api/documents${query({ ...filterQuery(body), page, pageSize, sort, order })}`),
@@ -74,9 +76,9 @@ export function EvaluationsPage() {
   });
   const rows = list.data?.items ?? [];
   const total = list.data?.total ?? 0;
-  const ids = rows.map((r) => r.id);
-  const selectedCount = selection.kind === 'all' ? total : selection.rows.selected.size;
-  const isSelected = (id: number) => selection.kind === 'all' || selection.rows.selected.has(id);
+  const selectedCount = countSelected(selection, total);
+  const excludedCount = selection.mode === 'allMatching' ? selection.excluded.size : 0;
+  const isSelected = (id: number) => isSelectedIn(selection, id);
 
   const setParam = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -101,28 +103,12 @@ export function EvaluationsPage() {
     void list.refetch();
   };
 
-  /** A click on a row or its check box; "all matching" turns into this page's rows first. */
+  /** A click on a row or its check box; in "all matching" unticking a row excludes just that row. */
   const click = (id: number, modifiers: { ctrl: boolean; shift: boolean }, additive: boolean) => {
-    setSelection((prev) => {
-      const base: RowSelection<number> = prev.kind === 'all' ? { selected: new Set(ids), anchor: null } : prev.rows;
-      const items = prev.kind === 'all' ? new Map(rows.map((r) => [r.id, r])) : new Map(prev.items);
-      // Shift and Ctrl work on this page; rows selected on other pages stay selected.
-      const onOtherPages = new Set([...base.selected].filter((x) => !ids.includes(x)));
-      const pageSel = { selected: new Set([...base.selected].filter((x) => ids.includes(x))), anchor: base.anchor };
-      const nextPage = clickRow(pageSel, ids, id, modifiers, additive);
-      const keepOthers = modifiers.ctrl || additive || (modifiers.shift && pageSel.anchor !== null);
-      const selected = new Set([...(keepOthers ? onOtherPages : []), ...nextPage.selected]);
-      for (const r of rows) if (selected.has(r.id)) items.set(r.id, r);
-      for (const k of [...items.keys()]) if (!selected.has(k)) items.delete(k);
-      return { kind: 'rows', rows: { selected, anchor: nextPage.anchor }, items };
-    });
+    setSelection((prev) => clickDocument(prev, rows, id, modifiers, additive));
   };
 
-  const selectionBody = (): DispatchSelection | null => {
-    if (selection.kind === 'all') return { filter: body };
-    const documentIds = [...selection.rows.selected];
-    return documentIds.length ? { documentIds } : null;
-  };
+  const selectionBody = (): DispatchSelection | null => bodyOf(selection, body);
   const createDispatch = useMutation({
     mutationFn: (sel: DispatchSelection) => api.post<DispatchView>('/api/dispatches', sel),
     onSuccess: (dispatch) => navigate(`/dispatch/${dispatch.id}`),
@@ -138,12 +124,13 @@ export function EvaluationsPage() {
   const exportCsv = useMutation({
     mutationFn: async () => {
       let items: DocumentListItem[];
-      if (selection.kind === 'rows') items = [...selection.items.values()];
+      if (selection.mode === 'ids') items = [...selection.items.values()];
       else {
         items = [];
-        for (let p = 1; items.length < total; p++) {
+        for (let p = 1, fetched = 0; fetched < total; p++) {
           const part = await api.get<Page<DocumentListItem>>(`/api/documents${query({ ...filterQuery(body), page: p, pageSize: 500, sort, order })}`);
-          items.push(...part.items);
+          fetched += part.items.length;
+          items.push(...part.items.filter((d) => !selection.excluded.has(d.id)));
           if (part.items.length === 0) break;
         }
       }
@@ -162,8 +149,8 @@ export function EvaluationsPage() {
       </UnstyledButton>
     </Table.Th>
   );
-  const headerChecked = selection.kind === 'all' && total > 0;
-  const headerIndeterminate = selection.kind === 'rows' && selection.rows.selected.size > 0;
+  const headerChecked = selection.mode === 'allMatching' && excludedCount === 0 && total > 0;
+  const headerIndeterminate = !headerChecked && selectedCount > 0;
 
   return (
     <>
@@ -276,10 +263,14 @@ export function EvaluationsPage() {
           </Menu>
         </Group>
 
-        {selection.kind === 'all' && (
+        {selection.mode === 'allMatching' && (
           <Alert color="indigo" variant="light" mb="sm" p="xs" data-testid="all-matching">
             <Group gap="xs">
-              <Text size="sm">{t('dispatchUi.evaluations.allMatchingSelected', { count: total, formatted: number(total) })}</Text>
+              <Text size="sm">
+                {excludedCount === 0
+                  ? t('dispatchUi.evaluations.allMatchingSelected', { count: total, formatted: number(total) })
+                  : t('dispatchUi.evaluations.allMatchingExcept', { count: excludedCount, formatted: number(excludedCount), total: number(total) })}
+              </Text>
               <Button size="compact-sm" variant="subtle" onClick={() => setSelection(noSelection())}>
                 {t('dispatchUi.evaluations.clearSelection')}
               </Button>
@@ -304,7 +295,7 @@ export function EvaluationsPage() {
                         checked={headerChecked}
                         indeterminate={headerIndeterminate}
                         disabled={total === 0}
-                        onChange={() => setSelection(headerChecked || headerIndeterminate ? noSelection() : { kind: 'all' })}
+                        onChange={() => setSelection(headerChecked || headerIndeterminate ? noSelection() : allMatching())}
                       />
                     </Table.Th>
                     {sortHeader('number', t('dispatchUi.col.number'))}
