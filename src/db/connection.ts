@@ -14,6 +14,20 @@ export interface Db {
   close(): Promise<void>;
   /** SQLite only: a consistent online copy of the database file, taken while the app keeps running. */
   backup?: (file: string) => Promise<void>;
+  /**
+   * SQLite only: runs `work` synchronously on the connection handle while holding Kysely's single
+   * connection, so no other query or transaction can interleave. For the dispatch worker's
+   * per-message commit, where Kysely's asynchronous round per statement cost more than SQLite's
+   * work. `work` must not await.
+   */
+  withSqliteHandle?: <T>(work: (handle: SqliteHandle) => T) => Promise<T>;
+}
+
+export interface SqliteHandle {
+  /** a compiled statement, reused across calls (the same cache Kysely uses) */
+  prepare(sql: string): BetterSqlite3.Statement;
+  /** runs `fn` in BEGIN … COMMIT (ROLLBACK if it throws) */
+  inTransaction<T>(fn: () => T): T;
 }
 
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string; poolSize?: number };
@@ -28,12 +42,15 @@ export function openDatabase(target: DatabaseTarget): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    const statements = cachingStatements(sqlite);
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+    const handle: SqliteHandle = { prepare: (text) => statements.prepare(text), inTransaction: (fn) => sqlite.transaction(fn)() };
     return {
       kysely,
       dialect: 'sqlite',
       schema: undefined,
       close: () => kysely.destroy(),
+      withSqliteHandle: (work) => kysely.connection().execute(() => Promise.resolve(work(handle))),
       backup: async (file) => {
         await sqlite.backup(file);
       },

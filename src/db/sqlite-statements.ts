@@ -10,14 +10,18 @@ import type { SqliteDatabase } from 'kysely';
  * being iterated (a streamed query) is busy; the caller then gets a fresh one. Schema changes
  * empty the cache, so no statement outlives the table shape it was compiled against.
  */
-export function cachingStatements(sqlite: BetterSqlite3.Database, capacity = 200): SqliteDatabase {
+export interface CachingStatements extends SqliteDatabase {
+  prepare(sql: string): BetterSqlite3.Statement;
+}
+
+export function cachingStatements(sqlite: BetterSqlite3.Database, capacity = 200): CachingStatements {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => {
       cache.clear();
       sqlite.close();
     },
-    prepare(sql: string) {
+    prepare(sql: string): BetterSqlite3.Statement {
       const cached = cache.get(sql);
       if (cached && !cached.busy) {
         // Map order is insertion order: re-inserting marks it as the most recently used.

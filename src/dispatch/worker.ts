@@ -713,6 +713,6 @@ class OutcomeWriter {
       }
       if (e.mark) marks.push(e.mark.id);
     }
-    return commitOutcomes(this.db.kysely, this.db.dialect, { sent, marks, owner: this.owner, now, leaseUntil });
+    return commitOutcomes(this.db, { sent, marks, owner: this.owner, now, leaseUntil });
   }
 }
