@@ -6,6 +6,8 @@
  * dispatch queued in this process (as `faktura serve` would), then N worker processes started
  * with `node bin/faktura.js worker`. Timed from the workers' start to the sink's last accepted
  * message (includes the workers' start-up, ≈1 s), and from the first to the last message.
+ * Before the workers, the raw limit with the same number of connections in total (5 per worker)
+ * to the same sink (bench/raw-limit.ts); the ratio compares it with the steady rate.
  * The sink runs in its own process (bench/dispatch-sink.ts).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,7 @@ import { openDatabase } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
 import { seedInvoices, startDispatchOf } from '../test/dispatch-seed.ts';
+import { buildRawMessages, runRawPool } from './raw-limit.ts';
 
 const count = Number(process.argv[2] ?? 10_000);
 const rounds = (process.argv[3] ?? '1,2,4').split(',').map(Number);
@@ -24,11 +27,23 @@ const POOL = 5;
 
 const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
 const port = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
+interface SinkStats {
+  count: number;
+  lastAt: number;
+  cpuMs: number;
+}
 const stats = () =>
-  new Promise<{ count: number; lastAt: number }>((resolve) => {
-    sink.once('message', (m: { count: number; lastAt: number }) => resolve(m));
+  new Promise<SinkStats>((resolve) => {
+    sink.once('message', (m: SinkStats) => resolve(m));
     sink.send('stats');
   });
+const waitFor = async (n: number) => {
+  for (;;) {
+    const s = await stats();
+    if (s.count >= n) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
 
 const results: string[] = [];
 for (const workers of rounds) {
@@ -41,6 +56,8 @@ for (const workers of rounds) {
   await configureMail(db, port, { poolSize: POOL, ratePerMinute: 100_000, ratePerDay: null });
   const templateId = await createTemplate(db);
   const ids = await seedInvoices(db, count, 30 * 1024);
+  // The raw limit in the same round, to the same sink (bench/raw-limit.ts).
+  const raw = await runRawPool({ port, pool: POOL * workers, messages: await buildRawMessages(db, ids, templateId), pdfBytes: 30 * 1024, stats, waitFor });
   sink.send('reset');
   await startDispatchOf(db, ids, templateId, TEST_SECRET);
 
@@ -62,7 +79,7 @@ for (const workers of rounds) {
   }
   const total = (s.lastAt - started) / 1000;
   const steady = (s.lastAt - firstAt) / 1000;
-  results.push(`| ${workers} | ${count} | ${total.toFixed(1)} | ${(count / total).toFixed(0)} | ${(count / steady).toFixed(0)} |`);
+  results.push(`| ${workers} | ${count} | ${total.toFixed(1)} | ${(count / total).toFixed(0)} | ${(count / steady).toFixed(0)} | ${raw.rate.toFixed(0)} | ${(count / steady / raw.rate).toFixed(2)} |`);
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
   await db.close();
@@ -71,6 +88,6 @@ for (const workers of rounds) {
 }
 sink.send('exit');
 console.log(`PostgreSQL, ${count} recipients, pool ${POOL} per worker, sink in its own process`);
-console.log('| worker processes | messages | seconds (incl. start-up) | msg/s | msg/s from first message |');
-console.log('|---:|---:|---:|---:|---:|');
+console.log('| worker processes | messages | seconds (incl. start-up) | msg/s | msg/s from first message | raw msg/s (same connections) | ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of results) console.log(row);

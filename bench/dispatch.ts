@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SYSTEM_ACTOR } from '../src/commands/context.ts';
 import { openDatabase, type Db } from '../src/db/connection.ts';
@@ -21,11 +20,10 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { createDispatch, updateDispatch } from '../src/dispatch/draft.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
-import { loadMessageCompany, loadMessageCustomers, loadMessageDocuments } from '../src/dispatch/message.ts';
 import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
-import { composeMessage } from '../src/mail/compose.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
 import { seedInvoices } from '../test/dispatch-seed.ts';
+import { buildRawMessages, runRawPool, type Prebuilt } from './raw-limit.ts';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const usePg = process.argv.includes('--pg');
@@ -90,65 +88,12 @@ const ids = await seedInvoices(db, count, PDF_BYTES, (done) => {
 });
 console.log(`seeded ${count} invoices with ${PDF_BYTES / 1024} KiB PDFs in ${((Date.now() - t0) / 1000).toFixed(1)} s (${usePg ? 'postgres' : 'sqlite'})`);
 
-// ---- raw limit ----
-// The same messages Faktura sends (each customer's rendered subject, text and HTML, a PDF of the
-// same size), built before the clock starts; only MIME encoding and SMTP are timed.
-interface Prebuilt {
-  to: { name: string; email: string };
-  subject: string;
-  text: string;
-  html: string | undefined;
-  filename: string;
-}
+// ---- raw limit (bench/raw-limit.ts) ----
 const ports = createDispatchPorts({ secret: TEST_SECRET });
-
-async function buildRawMessages(): Promise<Prebuilt[]> {
-  const template = await db.kysely.selectFrom('templates').select(['subject', 'body', 'language']).where('id', '=', templateId).executeTakeFirstOrThrow();
-  const company = await loadMessageCompany(db.kysely);
-  const prebuilt: Prebuilt[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const docs = await loadMessageDocuments(db.kysely, ids.slice(i, i + 500));
-    const docRows = await db.kysely.selectFrom('documents').select(['id', 'customer_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
-    const customers = await loadMessageCustomers(db.kysely, docRows.map((r) => r.customer_id));
-    const customerOf = new Map(docRows.map((r) => [r.id, r.customer_id]));
-    for (const d of docs) {
-      const customer = customers.get(customerOf.get(d.id) ?? -1);
-      if (!customer) throw new Error(`no customer for document ${d.id}`);
-      const rendered = await ports.render(template, { customer, documents: [d], company, senderName: 'Hörakustik Klangwerk' });
-      prebuilt.push({ to: { name: customer.lastName ?? '', email: customer.email ?? '' }, ...rendered, html: rendered.html, filename: `Rechnung_${d.number ?? d.id}.pdf` });
-    }
-  }
-  if (prebuilt.length !== count) throw new Error('raw messages could not be built');
-  return prebuilt;
-}
-
 async function runRaw(prebuilt: readonly Prebuilt[]): Promise<number> {
-  sink.send('reset');
-  const sinkCpu0 = (await stats()).cpuMs;
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL, maxMessages: 100 });
-  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(PDF_BYTES, 0x20)]);
-  const settings = { fromName: 'Hörakustik Klangwerk', fromEmail: 'rechnung@klangwerk.test', replyTo: null, bccArchive: null, maxMessageBytes: 10 * 1024 * 1024 };
-  const t0 = Date.now();
-  const cpu0 = process.cpuUsage();
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      const m = prebuilt[i];
-      if (!m) return;
-      await transport.sendMail(
-        composeMessage({ settings, subject: m.subject, text: m.text, html: m.html, to: m.to, attachments: [{ filename: m.filename, content: pdf }], messageId: `<raw.${i}@klangwerk.test>` }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: POOL * 2 }, lane));
-  const s = await waitFor(count);
-  const seconds = (s.lastAt - t0) / 1000;
-  const rate = count / seconds;
-  const cpu = process.cpuUsage(cpu0);
-  transport.close();
-  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms/msg, sink CPU ${((s.cpuMs - sinkCpu0) / count).toFixed(2)} ms/msg`);
-  return rate;
+  const r = await runRawPool({ port, pool: POOL, messages: prebuilt, pdfBytes: PDF_BYTES, stats, waitFor });
+  console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)} msg/s; sender CPU ${r.senderCpuMs.toFixed(2)} ms/msg, sink CPU ${r.sinkCpuMs.toFixed(2)} ms/msg`);
+  return r.rate;
 }
 
 // ---- Faktura ----
@@ -181,7 +126,7 @@ async function runFaktura(round: number): Promise<number> {
   return rate;
 }
 
-const prebuilt = skipRaw ? [] : await buildRawMessages();
+const prebuilt = skipRaw ? [] : await buildRawMessages(db, ids, templateId);
 const ratios: number[] = [];
 for (let round = 1; round <= rounds; round++) {
   if (rounds > 1) console.log(`-- round ${round} of ${rounds}`);
