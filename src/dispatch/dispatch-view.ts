@@ -2,6 +2,7 @@ import type { Executor } from '../commands/context.ts';
 import { DELIVERY_STATES } from '../domain/dispatch.ts';
 import type { DeliveryCounts, DispatchView } from '../http/api-types.ts';
 import { loadDispatch } from './dispatch-row.ts';
+import { checkForSend } from './send-check.ts';
 
 /** A dispatch as the API shows it (DispatchView): its settings, how many recipients, its deliveries by state. */
 
@@ -16,6 +17,18 @@ export async function deliveryCounts(db: Executor, id: number): Promise<Delivery
     counts.total += Number(r.n);
   }
   return counts;
+}
+
+/**
+ * Active recipients with at least one blocking issue, counted set-based by the check behind
+ * Senden (the same rules the dialog shows per recipient): exact for 100,000 recipients, where
+ * the dialog's page of flagged recipients stops at its page size.
+ */
+export async function countBlockedRecipients(db: Executor, id: number): Promise<number> {
+  const check = await checkForSend(db, id);
+  const blocked = new Set(check.busy.customerIds);
+  for (const customerIds of check.blocking.values()) for (const customerId of customerIds) blocked.add(customerId);
+  return blocked.size;
 }
 
 export async function getDispatch(db: Executor, id: number): Promise<DispatchView> {
@@ -39,6 +52,7 @@ export async function getDispatch(db: Executor, id: number): Promise<DispatchVie
     completedAt: d.completed_at,
     cancelledAt: d.cancelled_at,
     recipients: { total, removed, active: total - removed },
+    blockedRecipients: d.status === 'draft' ? await countBlockedRecipients(db, id) : null,
     deliveries: await deliveryCounts(db, id),
   };
 }

@@ -296,6 +296,8 @@ export interface DispatchView {
   completedAt: string | null;
   cancelledAt: string | null;
   recipients: { total: number; removed: number; active: number };
+  /** drafts: active recipients with a blocking issue (what "remove ineligible" removes or trims), exact at any size; null once sent */
+  blockedRecipients: number | null;
   deliveries: DeliveryCounts;
 }
 

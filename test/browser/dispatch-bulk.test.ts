@@ -57,6 +57,9 @@ describe('select all across pages with 5,000 documents', () => {
     await page.getByText(`Senden aller selektierten Rechnungen – ${CUSTOMERS} Kunden in der Liste`).waitFor();
     // Imported as drafts: every customer is marked, in words, and nothing could be sent.
     await page.locator('tbody tr[data-customer]').first().getByText(/nicht festgeschrieben/).waitFor();
+    // All 500 are counted on "Alle nicht versandfähigen entfernen", not just the first page of 100.
+    await expect.poll(() => page.getByTestId('remove-ineligible-count').textContent()).toBe('500');
+    await page.getByTestId('blocking-hint').getByText('500 Kunden können so nicht per E-Mail versendet werden').waitFor();
     await screenshot(page, 'dispatch-21-5000-versandauftrag');
 
     // Back in the list, the applied filter is still there (it lives in the address).

@@ -8,6 +8,7 @@ import { ApiError, api } from '../../api/client';
 import type { Template } from '../../api/types';
 import { useUser } from '../../auth/session';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { useLocale } from '../../lib/hooks';
 import { IncompleteNotice } from './IncompleteNotice';
 import { PreviewModal } from './PreviewModal';
 import { RecipientsTable } from './RecipientsTable';
@@ -28,6 +29,7 @@ const PAGE_SIZE = 100;
  */
 export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const { t } = useTranslation();
+  const locale = useLocale();
   const { isAdmin } = useUser();
   const queryClient = useQueryClient();
   const [view, setView] = useState<View>('active');
@@ -59,8 +61,9 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
 
   const shown = view === 'ineligible' ? ineligible.data : recipients.data;
   const rows = shown?.items ?? [];
-  const blockedOnPage = (ineligible.data?.items ?? []).filter(isBlocked).length;
-  const blockedCount = (ineligible.data?.total ?? 0) > PAGE_SIZE ? (ineligible.data?.total ?? 0) : blockedOnPage;
+  // Counted by the server over the whole dispatch (exact at any size); the page of flagged
+  // recipients only knows its first PAGE_SIZE.
+  const blockedCount = dispatch.blockedRecipients ?? (ineligible.data?.items ?? []).filter(isBlocked).length;
   const warnings = (ineligible.data?.items ?? []).filter((r) => !isBlocked(r)).length;
 
   useEffect(() => setSelection((s) => retainRows(s, rows.map((r) => r.customerId))), [rows]);
@@ -248,7 +251,21 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
                 <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} aria-hidden />} disabled={selected.length === 0} loading={remove.isPending} onClick={() => remove.mutate(selected)}>
                   {t('dispatchUi.dialog.remove')}
                 </Button>
-                <Button size="xs" color="red" leftSection={<IconTrashX size={14} aria-hidden />} disabled={blockedCount === 0} loading={removeIneligible.isPending} onClick={() => removeIneligible.mutate()}>
+                <Button
+                  size="xs"
+                  color="red"
+                  leftSection={<IconTrashX size={14} aria-hidden />}
+                  rightSection={
+                    blockedCount > 0 ? (
+                      <Badge size="sm" color="red" variant="white" data-testid="remove-ineligible-count">
+                        {blockedCount.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB')}
+                      </Badge>
+                    ) : undefined
+                  }
+                  disabled={blockedCount === 0}
+                  loading={removeIneligible.isPending}
+                  onClick={() => removeIneligible.mutate()}
+                >
                   {t('dispatchUi.dialog.removeIneligible')}
                 </Button>
               </>
