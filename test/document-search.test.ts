@@ -2,6 +2,7 @@ import { sql, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filteredDocuments, MAX_INDEXED_MATCHES, resolveSearch } from '../src/commands/documents.ts';
 import { searchIndex } from '../src/db/migrations/0005_search_index.ts';
+import { printOrder } from '../src/pdf/documents-pdf.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';
 import { makeCustomer, makeDocument, makeFinalInvoice } from './helpers/factories.ts';
@@ -185,5 +186,26 @@ describe.each(testDialects)('document free-text search on %s', (dialect) => {
     expect((await resolveSearch(db(), 'schlehdorn')).words.size).toBe(1);
     expect(await search('schlehdorn')).toEqual([doc.id]);
     expect(await search(String(doc.number).slice(3))).toEqual([doc.id]);
+  });
+
+  it('a dispatch from a filter and a print job select through the index exactly what the scan selects', async () => {
+    const a = await makeCustomer(t.staff, { lastName: 'Schlehdorn', city: 'Wuppertal' });
+    const b = await makeCustomer(t.staff, { companyName: 'Schlehenhof KG', lastName: 'Brandt' });
+    const docs = [await makeFinalInvoice(t.staff, a.id), await makeFinalInvoice(t.staff, a.id), await makeDocument(t.staff, a.id), await makeFinalInvoice(t.staff, b.id)];
+    const suffix = String(docs[0]?.number).slice(3);
+    for (const q of ['schleh', 'schlehdorn wuppertal', 'SCHLEHENHOF', suffix, 'schleh nirgendwo', 'nt']) {
+      const expected = await scanned(q);
+      const dispatch = await t.staff.post('/api/dispatches', { filter: { q } });
+      if (expected.length === 0) {
+        expect(dispatch.statusCode, q).toBe(400);
+      } else {
+        expect(dispatch.statusCode, dispatch.body).toBe(201);
+        const drafted = await db().selectFrom('dispatch_documents').select('document_id as id').where('dispatch_id', '=', dispatch.json().id).execute();
+        expect(ids(drafted), q).toEqual(expected);
+      }
+      if (expected.length > 0 && expected.length <= 1000) expect([...(await printOrder(db(), { filter: { q } }))].sort((x, y) => x - y), q).toEqual(expected);
+    }
+    expect(await scanned('schleh')).toEqual(expect.arrayContaining(ids(docs)));
+    expect((await resolveSearch(db(), 'schleh')).words.size).toBe(1);
   });
 });

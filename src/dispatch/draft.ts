@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { audit, type Actor, type Executor } from '../commands/context.ts';
 import { updateCustomer } from '../commands/customers.ts';
-import { documentFilterCondition, type DocumentFilter } from '../commands/documents.ts';
+import { documentFilterCondition, resolveSearch, type DocumentFilter } from '../commands/documents.ts';
 import { nowIso } from '../db/connection.ts';
 import { isCustomerLevelIssue, type DispatchMode } from '../domain/dispatch.ts';
 import { AppError, notFound } from '../domain/errors.ts';
@@ -56,11 +56,13 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
   // Recipients and their documents are written by INSERT … SELECT, so "select all" over tens of
   // thousands of filtered documents never travels through this process as a list of ids.
   const selections = 'documentIds' in selection ? chunks([...new Set(selection.documentIds)]).map((ids) => ({ ids })) : [{ filter: selection.filter, except: [...new Set(selection.excludeDocumentIds ?? [])] }];
+  // Free text goes through the trigram indexes, as in the list: the same documents, without a scan.
+  const search = 'filter' in selection ? await resolveSearch(trx, selection.filter.q) : undefined;
   for (const part of selections) {
     const selected = () => {
       const base = trx.selectFrom('documents as d');
       if ('ids' in part) return base.where('d.id', 'in', part.ids);
-      const condition = documentFilterCondition(part.filter);
+      const condition = documentFilterCondition(part.filter, search);
       const filtered = condition ? base.where(condition) : base;
       // "All matching, except these": one NOT IN over the unticked ids (at most
       // MAX_EXCLUDED_DOCUMENTS parameters; SQLite and PostgreSQL 15 both look them up by hash).

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { buildRenderable, filteredDocuments, type DocumentFilter } from '../commands/documents.ts';
+import { buildRenderable, filteredDocuments, resolveSearch, type DocumentFilter } from '../commands/documents.ts';
 import type { Executor } from '../commands/context.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import { databasePdfArchive, type PdfArchive } from './archive.ts';
@@ -53,7 +53,9 @@ export type PrintSelection = { documentIds: number[] } | { filter: DocumentFilte
  * document number (drafts last), then id — stable, so the same selection prints the same way.
  */
 export async function printOrder(db: Executor, selection: PrintSelection): Promise<number[]> {
-  let query = filteredDocuments(db, 'filter' in selection ? selection.filter : {}).select('d.id');
+  // Free text through the trigram indexes, as in the list (the same documents, without a scan).
+  const filter = 'filter' in selection ? selection.filter : {};
+  let query = filteredDocuments(db, filter, await resolveSearch(db, filter.q)).select('d.id');
   if ('documentIds' in selection) {
     if (selection.documentIds.length === 0) throw new AppError('validation', 'print.empty', 'select at least one document', { field: 'documentIds' });
     query = query.where('d.id', 'in', selection.documentIds);
