@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/commands/context.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
-import { countBlockedRecipients, getDispatch } from '../src/dispatch/dispatch-view.ts';
+import { countBlockedRecipients, getDispatch, listDispatches } from '../src/dispatch/dispatch-view.ts';
 import { createDispatch, removeIneligible, removeRecipients, updateDispatch } from '../src/dispatch/draft.ts';
 import { recipientPages } from '../src/dispatch/recipients.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
@@ -99,6 +99,8 @@ describe.each(testDialects)('dispatch: exact count of blocked recipients on %s',
     expect(expected).toBeGreaterThan(100);
     expect(await blockedByPages(t.db, id)).toBe(expected);
     expect((await getDispatch(k, id)).blockedRecipients).toBe(expected);
+    // Not counted where nobody shows it: the history list (and the progress events).
+    expect((await listDispatches(k, { page: 1, pageSize: 10 })).items.map((d) => d.blockedRecipients)).toEqual([null, null]);
 
     // Removing two blocked recipients (no address, invalid address) and an eligible one.
     const recipients = await k.selectFrom('dispatch_recipients').select('customer_id').where('dispatch_id', '=', id).orderBy('customer_id').execute();

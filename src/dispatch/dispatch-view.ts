@@ -31,7 +31,8 @@ export async function countBlockedRecipients(db: Executor, id: number): Promise<
   return blocked.size;
 }
 
-export async function getDispatch(db: Executor, id: number): Promise<DispatchView> {
+/** `countBlocked: false` where nobody shows the count (history list, progress events, existence checks). */
+export async function getDispatch(db: Executor, id: number, options: { countBlocked?: boolean } = {}): Promise<DispatchView> {
   const d = await loadDispatch(db, id);
   const r = await db
     .selectFrom('dispatch_recipients')
@@ -52,7 +53,7 @@ export async function getDispatch(db: Executor, id: number): Promise<DispatchVie
     completedAt: d.completed_at,
     cancelledAt: d.cancelled_at,
     recipients: { total, removed, active: total - removed },
-    blockedRecipients: d.status === 'draft' ? await countBlockedRecipients(db, id) : null,
+    blockedRecipients: d.status === 'draft' && options.countBlocked !== false ? await countBlockedRecipients(db, id) : null,
     deliveries: await deliveryCounts(db, id),
   };
 }
@@ -67,6 +68,6 @@ export async function listDispatches(db: Executor, paging: { page: number; pageS
     .execute();
   const total = await db.selectFrom('dispatches').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const items: DispatchView[] = [];
-  for (const r of rows) items.push(await getDispatch(db, r.id));
+  for (const r of rows) items.push(await getDispatch(db, r.id, { countBlocked: false }));
   return { items, total: Number(total.n) };
 }

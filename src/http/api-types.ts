@@ -296,7 +296,7 @@ export interface DispatchView {
   completedAt: string | null;
   cancelledAt: string | null;
   recipients: { total: number; removed: number; active: number };
-  /** drafts: active recipients with a blocking issue (what "remove ineligible" removes or trims), exact at any size; null once sent */
+  /** drafts: active recipients with a blocking issue (what "remove ineligible" removes or trims), exact at any size; null once sent, in the history list and in progress events */
   blockedRecipients: number | null;
   deliveries: DeliveryCounts;
 }

@@ -144,7 +144,7 @@ export const dispatchRoutes =
     );
 
     app.get('/api/dispatches/:id/report.csv', { preValidation: staffOnly, schema: { tags, summary: 'Result report, one row per delivery', params: idParams } }, async (request, reply) => {
-      await getDispatch(k, request.params.id);
+      await getDispatch(k, request.params.id, { countBlocked: false });
       // Streamed page by page: a report of 100,000 recipients is never held in memory at once.
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="Versand-${request.params.id}.csv"`).send(Readable.from(reportCsv(k, request.params.id)));
     });
@@ -153,7 +153,7 @@ export const dispatchRoutes =
     // whichever server process the browser talks to and whichever worker does the sending.
     app.get('/api/dispatches/:id/events', { preValidation: staffOnly, schema: { tags, summary: 'Progress (Server-Sent Events)', params: idParams, querystring: z.strictObject({ intervalMs: z.coerce.number().int().min(100).max(10_000).default(500) }) } }, async (request, reply) => {
       const id = request.params.id;
-      await getDispatch(k, id);
+      await getDispatch(k, id, { countBlocked: false });
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -164,7 +164,7 @@ export const dispatchRoutes =
       let last = '';
       try {
         while (!closed) {
-          const view = await getDispatch(k, id);
+          const view = await getDispatch(k, id, { countBlocked: false });
           const data = JSON.stringify(view);
           if (data !== last) {
             res.write(`event: progress\ndata: ${data}\n\n`);
