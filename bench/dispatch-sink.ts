@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
  * compete with the sender for the event loop. Counts accepted messages; the parent asks for
  * `{ count, lastAt, cpuMs }` over IPC (cpuMs: the sink's CPU time so far).
  */
+/** answers each message's final dot after this many ms, like a real server that queues the message (`--reply-delay-ms=N`) */
+const replyDelayMs = Number(process.argv.find((a) => a.startsWith('--reply-delay-ms='))?.slice('--reply-delay-ms='.length) ?? 0);
 let count = 0;
 let lastAt = 0;
 const server = new SMTPServer({
@@ -15,9 +17,13 @@ const server = new SMTPServer({
   onData(stream, _session, callback) {
     stream.on('data', () => undefined);
     stream.on('end', () => {
-      count++;
-      lastAt = Date.now();
-      callback(null, `2.0.0 Ok: queued as ${count}`);
+      const accept = () => {
+        count++;
+        lastAt = Date.now();
+        callback(null, `2.0.0 Ok: queued as ${count}`);
+      };
+      if (replyDelayMs > 0) setTimeout(accept, replyDelayMs);
+      else accept();
     });
   },
 });

@@ -1,5 +1,5 @@
 /**
- * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw | --only-raw] [--rounds=N]`.
+ * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw | --only-raw] [--rounds=N] [--reply-delay-ms=N]`.
  *
  * 1. Seeds `count` customers with one final invoice each and a ≈30 KiB archived PDF.
  * 2. Raw limit: nodemailer's pool (same connections) sends the same messages to the sink (each
@@ -42,7 +42,9 @@ interface Stats {
   cpuMs: number;
 }
 
-const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+/** the sink answers each message after this delay, as a remote server would (0: loopback speed) */
+const replyDelay = process.argv.find((a) => a.startsWith('--reply-delay-ms='));
+const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, replyDelay ? [replyDelay] : [], { execArgv: ['--import', 'tsx'] });
 const port = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
 const stats = () =>
   new Promise<Stats>((resolve) => {
