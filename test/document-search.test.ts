@@ -158,7 +158,13 @@ describe.each(testDialects)('document free-text search on %s', (dialect) => {
     expect(await search('breitwegerich bw-7')).toEqual(await scanned('breitwegerich bw-7'));
   });
 
-  it.runIf(dialect === 'sqlite')('keeps the FTS5 tables equal to the tables they index', async () => {
+  // One test per database kind (not `runIf`), so neither run reports a skipped test.
+  it(dialect === 'sqlite' ? 'keeps the FTS5 tables equal to the tables they index' : 'has the trigram indexes in the app’s own schema', async () => {
+    if (dialect === 'postgres') {
+      const { rows } = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = current_schema() and indexname like '%trgm' order by indexname`.execute(db());
+      expect(rows.map((r) => r.indexname)).toEqual(['customers_search_text_trgm', 'documents_number_trgm']);
+      return;
+    }
     for (const check of [
       sql`select rowid, search_text from customers_fts except select id, search_text from customers`,
       sql`select id, search_text from customers except select rowid, search_text from customers_fts`,
@@ -169,11 +175,6 @@ describe.each(testDialects)('document free-text search on %s', (dialect) => {
     }
     await sql`insert into customers_fts(customers_fts, rank) values ('integrity-check', 1)`.execute(db());
     await sql`insert into documents_fts(documents_fts, rank) values ('integrity-check', 1)`.execute(db());
-  });
-
-  it.runIf(dialect === 'postgres')('has the trigram indexes in the app’s own schema', async () => {
-    const { rows } = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = current_schema() and indexname like '%trgm' order by indexname`.execute(db());
-    expect(rows.map((r) => r.indexname)).toEqual(['customers_search_text_trgm', 'documents_number_trgm']);
   });
 
   it('indexes the rows already there when the migration runs', async () => {

@@ -198,7 +198,7 @@ export async function removeIneligible(input: { trx: Executor; actor: Actor; id:
 /** Fixes a recipient's address in the dialog: the customer record changes (audited there too). */
 export async function fixRecipientAddress(input: { trx: Executor; actor: Actor; id: number; customerId: number; email: string }): Promise<RecipientView> {
   const { trx, actor, id, customerId } = input;
-  assertDraft(await loadDispatch(trx, id));
+  await lockDraft(trx, id);
   const [existing] = await loadRecipients(trx, id, { customerIds: [customerId] });
   if (!existing) throw notFound('recipient', customerId);
   await updateCustomer({ trx, actor, id: customerId, patch: { email: input.email } });
