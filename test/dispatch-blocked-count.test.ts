@@ -5,6 +5,7 @@ import { countBlockedRecipients, getDispatch, listDispatches } from '../src/disp
 import { createDispatch, removeIneligible, removeRecipients, updateDispatch } from '../src/dispatch/draft.ts';
 import { recipientPages } from '../src/dispatch/recipients.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
+import { invoiceRow } from './dispatch-seed.ts';
 import { configureMail, createTemplate, TEST_SECRET } from './dispatch-support.ts';
 import { createTestDb, testDialects, type TestDb } from './helpers/db.ts';
 
@@ -37,24 +38,7 @@ async function seed(db: TestDb['db']): Promise<number[]> {
       n++;
       const d = await k
         .insertInto('documents')
-        .values({
-          type: 'invoice',
-          number: status === 'draft' ? null : `RE-B-${String(n).padStart(5, '0')}`,
-          status: status as 'final' | 'draft' | 'cancelled',
-          customer_id: c.id,
-          language: 'de',
-          issue_date: '2026-11-02',
-          due_date: '2026-11-16',
-          payment_terms_days: 14,
-          net_cents: 10_000,
-          vat_cents: 1_900,
-          gross_cents: 11_900,
-          last_sent_at: null,
-          last_sent_to: null,
-          finalized_at: status === 'draft' ? null : now,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(invoiceRow({ customerId: c.id, number: status === 'draft' ? null : `RE-B-${String(n).padStart(5, '0')}`, status: status as 'final' | 'draft' | 'cancelled', now }))
         .returning('id')
         .executeTakeFirstOrThrow();
       documentIds.push(d.id);

@@ -10,6 +10,28 @@ import { sendDispatch } from '../src/dispatch/send.ts';
  * its archived PDF (`pdfBytes` of filler, a valid archive row with its SHA-256), inserted in
  * batches, then a dispatch over all of them, sent.
  */
+/** A 119.00 € invoice row as the seeds insert it straight into the table (no numbering, no PDF). */
+export function invoiceRow(input: { customerId: number; number: string | null; status: 'draft' | 'final' | 'cancelled'; now: string; lastSentTo?: string | null }) {
+  return {
+    type: 'invoice' as const,
+    number: input.number,
+    status: input.status,
+    customer_id: input.customerId,
+    language: 'de' as const,
+    issue_date: '2026-11-02',
+    due_date: '2026-11-16',
+    payment_terms_days: 14,
+    net_cents: 10_000,
+    vat_cents: 1_900,
+    gross_cents: 11_900,
+    last_sent_at: input.lastSentTo ? input.now : null,
+    last_sent_to: input.lastSentTo ?? null,
+    finalized_at: input.status === 'draft' ? null : input.now,
+    created_at: input.now,
+    updated_at: input.now,
+  };
+}
+
 export async function seedInvoices(db: Db, count: number, pdfBytes = 2048, onProgress?: (done: number) => void): Promise<number[]> {
   const k = db.kysely;
   const now = new Date().toISOString();
@@ -31,22 +53,7 @@ export async function seedInvoices(db: Db, count: number, pdfBytes = 2048, onPro
     const docs = await k
       .insertInto('documents')
       .values(
-        customers.map((c) => ({
-          type: 'invoice' as const,
-          number: `RE-B-${String(c.id).padStart(8, '0')}`,
-          status: 'final' as const,
-          customer_id: c.id,
-          language: 'de' as const,
-          issue_date: '2026-11-02',
-          due_date: '2026-11-16',
-          payment_terms_days: 14,
-          net_cents: 10_000,
-          vat_cents: 1_900,
-          gross_cents: 11_900,
-          finalized_at: now,
-          created_at: now,
-          updated_at: now,
-        })),
+        customers.map((c) => invoiceRow({ customerId: c.id, number: `RE-B-${String(c.id).padStart(8, '0')}`, status: 'final', now })),
       )
       .returning('id')
       .execute();

@@ -8,6 +8,7 @@ import { recipientPages } from '../src/dispatch/recipients.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
 import { planDeliveries, type DispatchMode } from '../src/domain/dispatch.ts';
 import { isAppError, type AppError } from '../src/domain/errors.ts';
+import { invoiceRow } from './dispatch-seed.ts';
 import { configureMail, createTemplate, TEST_SECRET } from './dispatch-support.ts';
 import { createTestDb, testDialects, type TestDb } from './helpers/db.ts';
 
@@ -88,24 +89,7 @@ async function seed(db: TestDb['db']): Promise<{ documentIds: number[]; customer
       n++;
       const d = await k
         .insertInto('documents')
-        .values({
-          type: 'invoice',
-          number: kind === 'draft' ? null : `RE-T-${String(1000 - n).padStart(4, '0')}`,
-          status: kind === 'sent' ? 'final' : kind,
-          customer_id: c.id,
-          language: 'de',
-          issue_date: '2026-11-02',
-          due_date: '2026-11-16',
-          payment_terms_days: 14,
-          net_cents: 10_000,
-          vat_cents: 1_900,
-          gross_cents: 11_900,
-          last_sent_at: kind === 'sent' ? now : null,
-          last_sent_to: kind === 'sent' ? spec.email : null,
-          finalized_at: kind === 'draft' ? null : now,
-          created_at: now,
-          updated_at: now,
-        })
+        .values(invoiceRow({ customerId: c.id, number: kind === 'draft' ? null : `RE-T-${String(1000 - n).padStart(4, '0')}`, status: kind === 'sent' ? 'final' : kind, now, lastSentTo: kind === 'sent' ? spec.email : null }))
         .returning('id')
         .executeTakeFirstOrThrow();
       documentIds.push(d.id);
