@@ -187,6 +187,12 @@ describe('Senden aller selektierten Rechnungen (German)', () => {
     await row('Bernd Schulz').getByText('Der Mailserver hat die E-Mail endgültig abgelehnt', { exact: false }).waitFor();
     await row('Bernd Schulz').getByText(/550.*User unknown/).waitFor();
     await screenshot(page, 'dispatch-10-ergebnis-fehlgeschlagen');
+    // The invoice's own send history tells the refusal in the same words.
+    const resultUrl = page.url();
+    await page.goto(`/documents/${docs['Bernd Schulz']?.[0]?.id ?? 0}`);
+    await page.getByTestId('send-history').locator('tr[data-state="failed"]').getByText('Der Mailserver hat die E-Mail endgültig abgelehnt', { exact: false }).waitFor();
+    await screenshot(page, 'dispatch-10b-versandverlauf-abgelehnt');
+    await page.goto(resultUrl);
 
     await page.getByRole('button', { name: 'Fehlgeschlagene erneut senden (1)' }).click();
     await page.getByRole('dialog', { name: 'Fehlgeschlagene erneut senden?' }).getByRole('button', { name: 'Erneut senden' }).click();

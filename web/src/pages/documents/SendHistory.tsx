@@ -9,7 +9,7 @@ import { Email } from '../../components/Email';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatDateTime } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
-import { STATE_COLORS } from '../dispatch/ProgressView';
+import { deliveryErrorText, STATE_COLORS } from '../dispatch/ProgressView';
 import { DELIVERY_STATES, type DeliveryState } from '../dispatch/types';
 
 const isDeliveryState = (v: string): v is DeliveryState => DELIVERY_STATES.some((s) => s === v);
@@ -51,8 +51,8 @@ export function SendHistory({ documentId, compact = false }: { documentId: numbe
           {items.map((s) => {
             const state = isDeliveryState(s.state) ? s.state : null;
             const at = s.sentAt ?? s.lastAttemptAt ?? s.createdAt;
-            // The history carries no error code, only the server's words: shown verbatim.
-            const problem = s.state === 'uncertain' ? t('dispatchUi.result.uncertainText') : '';
+            // In words, as on the dispatch's result page; the server's own reply is shown below it.
+            const problem = s.state === 'uncertain' ? t('dispatchUi.result.uncertainText') : s.state === 'sent' ? '' : deliveryErrorText(t, s);
             const reply = s.errorMessage ?? (s.state === 'sent' ? null : s.smtpResponse);
             return (
               <Table.Tr key={s.deliveryId} data-delivery={s.deliveryId} data-state={s.state}>
