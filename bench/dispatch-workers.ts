@@ -10,7 +10,7 @@
  * to the same sink (bench/raw-limit.ts); the ratio compares it with the steady rate.
  * The sink runs in its own process (bench/dispatch-sink.ts).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,31 +19,14 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
 import { seedInvoices, startDispatchOf } from '../test/dispatch-seed.ts';
 import { buildRawMessages, runRawPool } from './raw-limit.ts';
+import { startSink } from './sink-client.ts';
 
 const count = Number(process.argv[2] ?? 10_000);
 const rounds = (process.argv[3] ?? '1,2,4').split(',').map(Number);
 const url = process.env['FAKTURA_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const POOL = 5;
 
-const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
-const port = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
-interface SinkStats {
-  count: number;
-  lastAt: number;
-  cpuMs: number;
-}
-const stats = () =>
-  new Promise<SinkStats>((resolve) => {
-    sink.once('message', (m: SinkStats) => resolve(m));
-    sink.send('stats');
-  });
-const waitFor = async (n: number) => {
-  for (;;) {
-    const s = await stats();
-    if (s.count >= n) return s;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const sink = await startSink();
 
 const results: string[] = [];
 for (const workers of rounds) {
@@ -53,12 +36,12 @@ for (const workers of rounds) {
   await admin.query(`create schema ${schema}`);
   const db = openDatabase({ kind: 'postgres', url, schema });
   await migrateToLatest(db);
-  await configureMail(db, port, { poolSize: POOL, ratePerMinute: 100_000, ratePerDay: null });
+  await configureMail(db, sink.port, { poolSize: POOL, ratePerMinute: 100_000, ratePerDay: null });
   const templateId = await createTemplate(db);
   const ids = await seedInvoices(db, count, 30 * 1024);
   // The raw limit in the same round, to the same sink (bench/raw-limit.ts).
-  const raw = await runRawPool({ port, pool: POOL * workers, messages: await buildRawMessages(db, ids, templateId), pdfBytes: 30 * 1024, stats, waitFor });
-  sink.send('reset');
+  const raw = await runRawPool({ sink, pool: POOL * workers, messages: await buildRawMessages(db, ids, templateId), pdfBytes: 30 * 1024 });
+  sink.reset();
   await startDispatchOf(db, ids, templateId, TEST_SECRET);
 
   const workerUrl = new URL(url);
@@ -71,11 +54,11 @@ for (const workers of rounds) {
     }),
   );
   let firstAt = 0;
-  let s = await stats();
+  let s = await sink.stats();
   while (s.count < count) {
     if (!firstAt && s.count > 0) firstAt = Date.now();
     await new Promise((r) => setTimeout(r, 20));
-    s = await stats();
+    s = await sink.stats();
   }
   const total = (s.lastAt - started) / 1000;
   const steady = (s.lastAt - firstAt) / 1000;
@@ -86,7 +69,7 @@ for (const workers of rounds) {
   await admin.query(`drop schema ${schema} cascade`);
   await admin.end();
 }
-sink.send('exit');
+sink.exit();
 console.log(`PostgreSQL, ${count} recipients, pool ${POOL} per worker, sink in its own process`);
 console.log('| worker processes | messages | seconds (incl. start-up) | msg/s | msg/s from first message | raw msg/s (same connections) | ratio |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|');

@@ -8,7 +8,6 @@
  *    request to the sink's last accepted message; peak RSS sampled during this phase.
  * With `--rounds=N`, 2 and 3 alternate N times and the median ratio is printed.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +23,7 @@ import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
 import { seedInvoices } from '../test/dispatch-seed.ts';
 import { buildRawMessages, runRawPool, type Prebuilt } from './raw-limit.ts';
+import { startSink } from './sink-client.ts';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const usePg = process.argv.includes('--pg');
@@ -35,29 +35,10 @@ const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice
 const POOL = 5;
 const PDF_BYTES = 30 * 1024;
 
-interface Stats {
-  type: 'stats';
-  count: number;
-  lastAt: number;
-  cpuMs: number;
-}
-
 /** the sink answers each message after this delay, as a remote server would (0: loopback speed) */
 const replyDelay = process.argv.find((a) => a.startsWith('--reply-delay-ms='));
-const sink = fork(new URL('./dispatch-sink.ts', import.meta.url).pathname, replyDelay ? [replyDelay] : [], { execArgv: ['--import', 'tsx'] });
-const port = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
-const stats = () =>
-  new Promise<Stats>((resolve) => {
-    sink.once('message', (m: Stats) => resolve(m));
-    sink.send('stats');
-  });
-const waitFor = async (n: number) => {
-  for (;;) {
-    const s = await stats();
-    if (s.count >= n) return s;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const sink = await startSink(replyDelay ? [replyDelay] : []);
+const { port } = sink;
 
 let db: Db;
 let cleanup: () => Promise<void>;
@@ -93,7 +74,7 @@ console.log(`seeded ${count} invoices with ${PDF_BYTES / 1024} KiB PDFs in ${((D
 // ---- raw limit (bench/raw-limit.ts) ----
 const ports = createDispatchPorts({ secret: TEST_SECRET });
 async function runRaw(prebuilt: readonly Prebuilt[]): Promise<number> {
-  const r = await runRawPool({ port, pool: POOL, messages: prebuilt, pdfBytes: PDF_BYTES, stats, waitFor });
+  const r = await runRawPool({ sink, pool: POOL, messages: prebuilt, pdfBytes: PDF_BYTES });
   console.log(`raw nodemailer pool (${POOL} connections): ${count} messages in ${r.seconds.toFixed(2)} s = ${r.rate.toFixed(0)} msg/s; sender CPU ${r.senderCpuMs.toFixed(2)} ms/msg, sink CPU ${r.sinkCpuMs.toFixed(2)} ms/msg`);
   return r.rate;
 }
@@ -101,8 +82,8 @@ async function runRaw(prebuilt: readonly Prebuilt[]): Promise<number> {
 // ---- Faktura ----
 // Each round is a new dispatch of the same documents (already sent is a warning, not a block).
 async function runFaktura(round: number): Promise<number> {
-  sink.send('reset');
-  const sinkCpu0 = (await stats()).cpuMs;
+  sink.reset();
+  const sinkCpu0 = (await sink.stats()).cpuMs;
   global.gc?.();
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
@@ -116,7 +97,7 @@ async function runFaktura(round: number): Promise<number> {
   await sendDispatch({ db, ports, actor: SYSTEM_ACTOR, id, idempotencyKey: `bench-${round}` });
   const queuedMs = Date.now() - t0;
   worker.wake();
-  const s = await waitFor(count);
+  const s = await sink.waitFor(count);
   const seconds = (s.lastAt - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
@@ -145,5 +126,5 @@ if (ratios.length > 1) {
   console.log(`ratio over ${sorted.length} rounds: median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)}, min ${(sorted[0] ?? 0).toFixed(2)}, max ${(sorted.at(-1) ?? 0).toFixed(2)} (target ≥ 0.80)`);
 }
 
-sink.send('exit');
+sink.exit();
 await cleanup();

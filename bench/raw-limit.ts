@@ -4,6 +4,7 @@ import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { loadMessageCompany, loadMessageCustomers, loadMessageDocuments } from '../src/dispatch/message.ts';
 import { composeMessage } from '../src/mail/compose.ts';
 import { TEST_SECRET } from '../test/dispatch-support.ts';
+import type { Sink } from './sink-client.ts';
 
 /**
  * The raw limit the dispatch benchmarks compare with: nodemailer's pool, the same number of
@@ -42,24 +43,15 @@ export async function buildRawMessages(db: Db, ids: readonly number[], templateI
   return prebuilt;
 }
 
-interface SinkStats {
-  count: number;
-  lastAt: number;
-  cpuMs: number;
-}
-
 export async function runRawPool(input: {
-  port: number;
+  sink: Sink;
   pool: number;
   messages: readonly Prebuilt[];
   pdfBytes: number;
-  stats: () => Promise<SinkStats>;
-  waitFor: (n: number) => Promise<SinkStats>;
 }): Promise<{ rate: number; seconds: number; senderCpuMs: number; sinkCpuMs: number }> {
-  const { messages } = input;
-  const sinkCpu0 = (await input.stats()).cpuMs;
-  const baseCount = (await input.stats()).count;
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: input.port, secure: false, ignoreTLS: true, pool: true, maxConnections: input.pool, maxMessages: 100 });
+  const { messages, sink } = input;
+  const before = await sink.stats();
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: input.pool, maxMessages: 100 });
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(input.pdfBytes, 0x20)]);
   const settings = { fromName: 'Hörakustik Klangwerk', fromEmail: 'rechnung@klangwerk.test', replyTo: null, bccArchive: null, maxMessageBytes: 10 * 1024 * 1024 };
   const t0 = Date.now();
@@ -75,9 +67,9 @@ export async function runRawPool(input: {
   };
   // Twice as many senders as connections, so a connection never waits for the next message.
   await Promise.all(Array.from({ length: input.pool * 2 }, lane));
-  const s = await input.waitFor(baseCount + messages.length);
+  const s = await sink.waitFor(before.count + messages.length);
   const cpu = process.cpuUsage(cpu0);
   transport.close();
   const seconds = (s.lastAt - t0) / 1000;
-  return { rate: messages.length / seconds, seconds, senderCpuMs: (cpu.user + cpu.system) / 1000 / messages.length, sinkCpuMs: (s.cpuMs - sinkCpu0) / messages.length };
+  return { rate: messages.length / seconds, seconds, senderCpuMs: (cpu.user + cpu.system) / 1000 / messages.length, sinkCpuMs: (s.cpuMs - before.cpuMs) / messages.length };
 }
