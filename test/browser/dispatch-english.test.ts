@@ -57,6 +57,8 @@ describe('Send all selected invoices (English)', () => {
     await screenshot(page, 'dispatch-31-english-incomplete');
     await notice.getByRole('button', { name: 'Remove all that cannot be sent' }).click();
     await page.getByText('Removed (1)').waitFor();
+    // The notice closes with a fade; until it is gone its own "Search template" button is on the page too.
+    await notice.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Search template' }).click();
     const picker = page.getByRole('dialog', { name: 'Search template' });
     await picker.getByRole('option', { name: /Invoice mail/ }).dblclick();
