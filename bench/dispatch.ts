@@ -1,7 +1,8 @@
 /**
  * Dispatch throughput and memory: `npx tsx bench/dispatch.ts [count=10000] [--pg] [--skip-raw | --only-raw] [--rounds=N] [--reply-delay-ms=N]`.
  *
- * 1. Seeds `count` customers with one final invoice each and a ≈30 KiB archived PDF.
+ * 1. Seeds `count` customers with one final invoice each and a ≈30 KiB archived PDF (in a child
+ *    process, bench/seed-invoices.ts: this process is the one whose memory is measured).
  * 2. Raw limit: nodemailer's pool (same connections) sends the same messages to the sink (each
  *    customer's rendered subject, text and HTML, a PDF of the same size), no database.
  * 3. Faktura: `sendDispatch` queues everything, one in-process worker sends it; time from the send
@@ -14,15 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SYSTEM_ACTOR } from '../src/commands/context.ts';
-import { openDatabase, type Db } from '../src/db/connection.ts';
+import { openDatabase, type DatabaseTarget, type Db } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { createDispatch, updateDispatch } from '../src/dispatch/draft.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
 import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
-import { seedInvoices } from '../test/dispatch-seed.ts';
 import { buildRawMessages, runRawPool, type Prebuilt } from './raw-limit.ts';
+import { seedInvoicesInChild } from './seed-invoices.ts';
 import { startSink } from './sink-client.ts';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
@@ -40,7 +41,7 @@ const replyDelay = process.argv.find((a) => a.startsWith('--reply-delay-ms='));
 const sink = await startSink(replyDelay ? [replyDelay] : []);
 const { port } = sink;
 
-let db: Db;
+let target: DatabaseTarget;
 let cleanup: () => Promise<void>;
 if (usePg) {
   const url = process.env['FAKTURA_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -48,7 +49,7 @@ if (usePg) {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
-  db = openDatabase({ kind: 'postgres', url, schema });
+  target = { kind: 'postgres', url, schema };
   cleanup = async () => {
     await db.close();
     await admin.query(`drop schema ${schema} cascade`);
@@ -56,19 +57,19 @@ if (usePg) {
   };
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'faktura-bench-'));
-  db = openDatabase({ kind: 'sqlite', file: join(dir, 'bench.sqlite') });
+  target = { kind: 'sqlite', file: join(dir, 'bench.sqlite') };
   cleanup = async () => {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   };
 }
+const db: Db = openDatabase(target);
 await migrateToLatest(db);
 await configureMail(db, port, { poolSize: POOL, ratePerMinute: 100_000 });
 const templateId = await createTemplate(db);
 const t0 = Date.now();
-const ids = await seedInvoices(db, count, PDF_BYTES, (done) => {
-  if (done % 10_000 === 0) process.stderr.write(`  seeded ${done}\n`);
-});
+await seedInvoicesInChild(target, count, PDF_BYTES);
+const ids = (await db.kysely.selectFrom('documents').select('id').orderBy('id').execute()).map((d) => d.id);
 console.log(`seeded ${count} invoices with ${PDF_BYTES / 1024} KiB PDFs in ${((Date.now() - t0) / 1000).toFixed(1)} s (${usePg ? 'postgres' : 'sqlite'})`);
 
 // ---- raw limit (bench/raw-limit.ts) ----

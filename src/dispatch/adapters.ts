@@ -8,7 +8,8 @@ import { loadMailSettingsRow, settingsFromRow, type MailSettings } from '../mail
 import { classifySmtpError, type SmtpFailureClass } from '../mail/smtp-errors.ts';
 import { buildTemplateContext } from '../mail/templates/context.ts';
 import { renderNotification } from '../mail/templates/engine.ts';
-import { createMailTransport, DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../mail/transport.ts';
+import { createThreadedMailTransport } from '../mail/transport-thread.ts';
+import { DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../mail/transport.ts';
 import { databasePdfArchive, sha256Hex } from '../pdf/archive.ts';
 import { mergePdfs } from '../pdf/merge.ts';
 import type { DispatchPorts, LoadedPdf, Mailer, OutgoingMessage } from './ports.ts';
@@ -57,7 +58,7 @@ export function mailerFromSettings(settings: MailSettings, version: string, opti
   // own limiter counts a fixed real minute per process: with the window configured shorter (tests)
   // or several workers, each process sent a full minute's quota in a burst and then stalled for the
   // rest of that minute (the cluster test averaged 25 msg/s under a 120 msg/s limit).
-  const transport = createMailTransport(settings, options.timeouts ?? DEFAULT_TIMEOUTS, { perProcessRateLimit: false });
+  const transport = createThreadedMailTransport(settings, options.timeouts ?? DEFAULT_TIMEOUTS, { perProcessRateLimit: false });
   return {
     limits: { poolSize: settings.poolSize, perMinute: settings.ratePerMinute, perDay: settings.ratePerDay, maxAttempts: options.maxAttempts ?? 5 },
     senderName: settings.fromName,
@@ -66,7 +67,7 @@ export function mailerFromSettings(settings: MailSettings, version: string, opti
     async send(message: OutgoingMessage) {
       const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId });
       const info = await transport.sendMail(mail);
-      return { messageId: info.messageId || message.messageId, response: String(info.response ?? '') };
+      return { messageId: info.messageId || message.messageId, response: info.response };
     },
     classify: classifyForDispatch,
     close: () => transport.close(),

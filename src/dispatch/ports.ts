@@ -55,6 +55,7 @@ export interface Mailer {
   messageIdDomain: string;
   /** a fingerprint of the settings: when it changes, the worker opens a new mailer */
   version: string;
+  /** Sends one message. It may take over the attachments' bytes (moved to the SMTP thread): do not use them afterwards. */
   send(message: OutgoingMessage): Promise<SendResult>;
   classify(error: unknown): ClassifiedFailure;
   close(): void;

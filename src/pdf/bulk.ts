@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RenderableDocument } from '../domain/issued-document.ts';
 import type { RenderRequest, RenderResponse } from './render-worker.ts';
+import { startModuleWorker } from '../worker-thread.ts';
 
 /**
  * Renders many documents on all cores (demo data, imports of many finalised documents) with
@@ -28,26 +27,8 @@ interface PoolWorker {
   current: number | undefined;
 }
 
-/**
- * The worker runs TypeScript like the rest of the app. When this module is a .ts file (run by
- * tsx, bin/faktura.js or vitest) a worker inherits none of that: not an in-process `register()`
- * (bin/faktura.js), not vitest's transform; and on Node 20 `execArgv: ['--import', 'tsx']` does
- * not apply the loader to a worker's entry file (ERR_UNKNOWN_FILE_EXTENSION). So a tiny
- * bootstrap registers tsx inside the worker — the same way bin/faktura.js starts the app — and
- * then imports the TypeScript entry. tsx is resolved to an absolute path, independent of the
- * working directory.
- */
-function tsxEsmApiUrl(): string {
-  // The ESM build of tsx's API (the CJS build cannot find its hooks from an eval'd worker).
-  const packageJson = createRequire(import.meta.url).resolve('tsx/package.json');
-  return new URL('./dist/esm/api/index.mjs', pathToFileURL(packageJson)).href;
-}
-
 function startWorker(): Worker {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './render-worker.ts' : './render-worker.js', import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
-  const bootstrap = `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return startModuleWorker(new URL('./render-worker.ts', import.meta.url));
 }
 
 export class RenderPool {
