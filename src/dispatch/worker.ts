@@ -42,7 +42,9 @@ import { DbRateLimiter, type BucketSpec } from './rate-limit.ts';
  *   250, the lane records `sent` for it and marks its next message `sending` in one transaction,
  *   and the lanes that reach that point in the same moment share it (group commit, `OutcomeWriter`).
  *   So a row is `sending` only while a connection works on it or until that shared commit, never
- *   more rows than connections: a crash leaves at most `poolSize` uncertain deliveries per worker.
+ *   more rows than connections: a crash leaves at most `poolSize` uncertain deliveries per worker;
+ * - the production mailer (adapters.ts) encodes and sends in a thread of its own
+ *   (mail/transport-thread.ts): this thread keeps only the database work and composing.
  */
 
 export interface WorkerLog {

@@ -74,8 +74,12 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
   return {
     sendMail(mail) {
       if (closed) return Promise.reject(new Error('the SMTP transport is closed'));
-      worker ??= start();
-      const w = worker;
+      let w: Worker;
+      try {
+        w = worker ??= start();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       return new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
