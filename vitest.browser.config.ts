@@ -12,5 +12,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // expect.poll waits for what the page shows after a request; vitest's 1 s default was shorter
+    // than a 250-row page took to load on a busy 2-core CI machine (dispatch-bulk flaked).
+    expect: { poll: { timeout: 10_000 } },
   },
 });
