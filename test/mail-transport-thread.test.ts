@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { dkimVerify } from 'mailauth';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,18 @@ describe('SMTP transport in a worker thread', () => {
       const result = await dkimVerify(raw, { resolver });
       expect(result.results[0]?.status.result).toBe('pass');
       expect(result.results[0]?.signingDomain).toBe('klangwerk.test');
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('rejects a message that cannot cross to the thread, and goes on with the next', async () => {
+    const transport = createThreadedMailTransport(testSettings({ port: server.port }), FAST_TIMEOUTS);
+    try {
+      const streamed = { ...message('kunde@example.de', Buffer.from('%PDF-1.7\n'), 8), attachments: [{ filename: 'a.pdf', content: Readable.from(['%PDF-1.7']) }] };
+      await expect(transport.sendMail(streamed)).rejects.toThrow(/could not be cloned/i);
+      const next = await transport.sendMail(message('kunde@example.de', Buffer.from('%PDF-1.7\n'), 9));
+      expect(next.response).toMatch(/^250 /);
     } finally {
       transport.close();
     }

@@ -86,7 +86,14 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
         // Keeps the process alive while a message is on its way, not while the thread idles.
         w.ref();
         const request: SmtpThreadRequest = { id, mail };
-        w.postMessage(request, ownedBuffers(mail));
+        try {
+          w.postMessage(request, ownedBuffers(mail));
+        } catch (error) {
+          // Something in the message that cannot cross threads (only plain data and bytes can).
+          pending.delete(id);
+          if (pending.size === 0) w.unref();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       });
     },
     close() {
