@@ -20,7 +20,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { createDispatch, updateDispatch } from '../src/dispatch/draft.ts';
 import { sendDispatch } from '../src/dispatch/send.ts';
-import { startDispatchWorkerWith } from '../src/dispatch/worker.ts';
+import { startDispatchWorkerWith } from '../src/dispatch/engine/worker.ts';
 import { configureMail, createTemplate, TEST_SECRET } from '../test/dispatch-support.ts';
 import { buildRawMessages, runRawPool, type Prebuilt } from './raw-limit.ts';
 import { seedInvoicesInChild } from './seed-invoices.ts';

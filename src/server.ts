@@ -13,7 +13,7 @@ import { buildApp } from './http/app.ts';
 import { problemFromAppError, sendProblem } from './http/errors.ts';
 import { AppError } from './domain/errors.ts';
 import { startDispatchWorker } from './dispatch/index.ts';
-import type { WorkerLog } from './dispatch/worker.ts';
+import type { WorkerLog } from './dispatch/engine/worker.ts';
 import { startDemoMail } from './mail/demo.ts';
 
 const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');

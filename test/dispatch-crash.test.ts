@@ -8,7 +8,7 @@ const RECIPIENTS = 1000;
 const KILLS = 5;
 
 function startWorker(testDb: TestDb): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli-worker.ts', '--lease-ms=1500', '--poll-ms=20', '--sweep-ms=200'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', '--lease-ms=1500', '--poll-ms=20', '--sweep-ms=200'], {
     env: { ...process.env, ...testDb.env, FAKTURA_SECRET: TEST_SECRET, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchPorts, mailerFromSettings } from '../src/dispatch/adapters.ts';
 import type { DispatchPorts } from '../src/dispatch/ports.ts';
-import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/worker.ts';
+import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/engine/worker.ts';
 import { loadMailSettings } from '../src/mail/settings.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
-import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/worker.ts';
+import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/engine/worker.ts';
 import { databasePdfArchive } from '../src/pdf/archive.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';

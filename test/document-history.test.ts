@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchPorts } from '../src/dispatch/adapters.ts';
-import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/worker.ts';
+import { startDispatchWorkerWith, type DispatchWorker } from '../src/dispatch/engine/worker.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';
 import { makeCustomer, makeFinalInvoice } from './helpers/factories.ts';

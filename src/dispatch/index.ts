@@ -1,9 +1,9 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/connection.ts';
 import { createDispatchPorts } from './adapters.ts';
-import { startDispatchWorkerWith, type DispatchWorker, type DispatchWorkerOptions } from './worker.ts';
+import { startDispatchWorkerWith, type DispatchWorker, type DispatchWorkerOptions } from './engine/worker.ts';
 
-export type { DispatchWorker } from './worker.ts';
+export type { DispatchWorker } from './engine/worker.ts';
 
 /**
  * Starts the dispatch worker of this process (`faktura serve` runs one unless `--no-worker`,

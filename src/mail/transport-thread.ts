@@ -1,6 +1,6 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { Worker } from 'node:worker_threads';
-import { startBundledWorker } from '../worker-thread.ts';
+import { startBundledThread } from '../threads.ts';
 import type { MailSettings } from './settings.ts';
 import { deserializeError, type SmtpThreadData, type SmtpThreadRequest, type SmtpThreadResponse } from './thread-protocol.ts';
 import type { SmtpTimeouts } from './transport.ts';
@@ -45,7 +45,7 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
   let closed = false;
 
   const start = (): Worker => {
-    const w = startBundledWorker(new URL('./transport-thread-worker.ts', import.meta.url), {
+    const w = startBundledThread(new URL('./transport-thread-worker.ts', import.meta.url), {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });

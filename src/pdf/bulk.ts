@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { RenderableDocument } from '../domain/issued-document.ts';
 import type { RenderRequest, RenderResponse } from './render-worker.ts';
-import { startModuleWorker } from '../worker-thread.ts';
+import { startModuleThread } from '../threads.ts';
 
 /**
  * Renders many documents on all cores (demo data, imports of many finalised documents) with
@@ -28,7 +28,7 @@ interface PoolWorker {
 }
 
 function startWorker(): Worker {
-  return startModuleWorker(new URL('./render-worker.ts', import.meta.url));
+  return startModuleThread(new URL('./render-worker.ts', import.meta.url));
 }
 
 export class RenderPool {

@@ -23,7 +23,7 @@ function compiledEntry(entry: URL): URL {
  * then imports the TypeScript entry. tsx is resolved to an absolute path, independent of the
  * working directory. tsx costs the thread ≈ 15 MB of memory.
  */
-export function startModuleWorker(entry: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
+export function startModuleThread(entry: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
   if (!runningTypeScript) return new Worker(compiledEntry(entry), options);
   const bootstrap = `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
@@ -40,10 +40,10 @@ const bundles = new Map<string, string>();
 /**
  * A thread whose entry and everything it imports (packages included) are bundled into one
  * script by esbuild, once per process: no TypeScript loader in the thread, so it is lighter and
- * starts faster than with startModuleWorker. Only for code that needs no files next to its
+ * starts faster than with startModuleThread. Only for code that needs no files next to its
  * modules at run time (`__dirname`, `import.meta.url`): the bundle runs from memory.
  */
-export function startBundledWorker(entry: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
+export function startBundledThread(entry: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
   if (!runningTypeScript) return new Worker(compiledEntry(entry), options);
   let code = bundles.get(entry.href);
   if (code === undefined) {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, SqliteHandle } from '../db/connection.ts';
+import type { Db, SqliteHandle } from '../../db/connection.ts';
 
 /**
  * The worker's hot writes for several deliveries in one statement each. A batch holds the

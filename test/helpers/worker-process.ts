@@ -1,11 +1,12 @@
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db/connection.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { startDispatchWorker } from './dispatch/index.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/connection.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { startDispatchWorker } from '../../src/dispatch/index.ts';
 
 /**
- * A standalone dispatch worker process (`tsx src/cli-worker.ts`), for `faktura worker`-like use
- * and for the crash tests, which SIGKILL it at random moments. Tuning flags (all optional):
+ * A dispatch worker process for the crash tests, which SIGKILL it at random moments
+ * (`node --import tsx test/helpers/worker-process.ts`): `faktura worker` with the test's timing
+ * knobs, which production has no use for. Tuning flags (all optional):
  * --lease-ms, --poll-ms, --sweep-ms, --backoff-ms=1000,2000 (comma list).
  */
 function flag(name: string): string | undefined {

@@ -1,0 +1,71 @@
+import type { Db } from '../../db/connection.ts';
+import { shouldPause, type ClassifiedFailure } from '../../domain/dispatch.ts';
+import type { Claimed, WorkerLog } from './types.ts';
+
+/**
+ * Records a failed attempt of a claimed delivery: back to the queue, retry later, or failed for
+ * good; counts the dispatch's run of consecutive failures and pauses it when they say that every
+ * further attempt would fail the same way.
+ */
+export async function recordFailure(
+  db: Db,
+  input: {
+    owner: string;
+    c: Claimed;
+    attempt: number;
+    failure: ClassifiedFailure;
+    maxAttempts: number;
+    /** the delivery was marked `sending` (its attempt is already counted) */
+    wasSending: boolean;
+    now: string;
+    /** when to try again, if it is retried */
+    retryAt: (attempt: number) => string;
+    pauseAfter: number;
+    log: WorkerLog;
+  },
+): Promise<void> {
+  const { owner, c, attempt, failure, maxAttempts, wasSending, now, pauseAfter, log } = input;
+  const k = db.kysely;
+  const reply = failure.reply.slice(0, 1000);
+  // A rejected login or a refused connection says nothing about this recipient: the delivery
+  // goes back to the queue without using up an attempt, and the dispatch pauses (see below).
+  const notRecipientsFault = failure.class === 'auth';
+  const retry = failure.class !== 'permanent' && (notRecipientsFault || attempt < maxAttempts);
+  const next = retry ? input.retryAt(attempt) : now;
+  await k.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        state: notRecipientsFault ? 'queued' : retry ? 'retrying' : 'failed',
+        attempts: notRecipientsFault && wasSending ? eb('attempts', '-', 1) : wasSending ? eb.ref('attempts') : attempt,
+        next_attempt_at: next,
+        lease_owner: null,
+        lease_until: null,
+        error_code: failure.code,
+        error_message: reply,
+        smtp_response: failure.class === 'permanent' ? reply : null,
+        updated_at: now,
+      }))
+      .where('id', '=', c.id)
+      .where('lease_owner', '=', owner)
+      .where('state', 'in', wasSending ? ['sending'] : ['queued', 'retrying'])
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return;
+    if (!retry) await trx.updateTable('delivery_documents').set({ active: 0 }).where('delivery_id', '=', c.id).execute();
+    const counter = await trx
+      .updateTable('dispatches')
+      .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+      .where('id', '=', c.dispatch_id)
+      .returning('consecutive_failures')
+      .executeTakeFirst();
+    if (counter && shouldPause(counter.consecutive_failures, pauseAfter, failure.class)) {
+      const paused = await trx
+        .updateTable('dispatches')
+        .set({ status: 'paused', paused_reason: failure.code, paused_message: reply, updated_at: now })
+        .where('id', '=', c.dispatch_id)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(paused.numUpdatedRows) === 1) log('warn', 'dispatch paused', { dispatchId: c.dispatch_id, reason: failure.code });
+    }
+  });
+}
