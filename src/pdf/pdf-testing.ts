@@ -4,14 +4,16 @@
  * official Factur-X XSD. Not used by the app.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const FACTURX_XSD = resolve(REPO_ROOT, '../shared/fixtures/factur-x-1.09-en16931/Factur-X_EN16931.xsd');
+/** `shared/fixtures` beside the checkout (see README), or beside its parent folder for a git worktree in a subfolder. */
+const SHARED_FIXTURES = [resolve(REPO_ROOT, '../shared/fixtures'), resolve(REPO_ROOT, '../../shared/fixtures')].find((dir) => existsSync(dir)) ?? resolve(REPO_ROOT, '../shared/fixtures');
+export const FACTURX_XSD = resolve(SHARED_FIXTURES, 'factur-x-1.09-en16931/Factur-X_EN16931.xsd');
 
 export interface ExtractedPdf {
   pages: string[];
