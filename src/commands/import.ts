@@ -7,6 +7,7 @@ import { audit, type Actor, type Executor } from './context.ts';
 import { createCustomer } from './customers.ts';
 import { createDocument, finalizeDocument, toLineInputs } from './documents.ts';
 import { validateLines } from '../domain/document.ts';
+import { forbiddenCharacter, forbiddenCharacterMessage } from '../domain/text-input.ts';
 
 /**
  * CSV import as German spreadsheet programs export it: UTF-8 (with or without BOM), `;` or `,`
@@ -106,10 +107,16 @@ function parseCsv(bytes: Buffer): { header: string[]; rows: (string[] | null)[] 
 
 const truthy = (v: string): boolean => ['1', 'ja', 'yes', 'true', 'x', 'wahr', 'j', 'y'].includes(v.trim().toLowerCase());
 
+/** A schema check with its own code (src/domain/text-input.ts) keeps it; other issues are `import.fieldInvalid`. */
+function issueCode(issue: z.core.$ZodIssue): string {
+  const code: unknown = issue.code === 'custom' ? issue.params?.['code'] : undefined;
+  return typeof code === 'string' ? code : 'import.fieldInvalid';
+}
+
 function zodIssuesToDetails(error: z.ZodError, row: number, prefix = ''): ErrorDetail[] {
   return error.issues.map((issue) => {
     const field = prefix + issue.path.join('.');
-    return { code: 'import.fieldInvalid', message: `row ${row}: ${field} ${issue.message}`, field, row };
+    return { code: issueCode(issue), message: `row ${row}: ${field} ${issue.message}`, field, row };
   });
 }
 
@@ -240,6 +247,14 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
       errors.push({ code: 'import.fieldInvalid', message: `row ${row}: reference is empty`, field: 'reference', row });
       return;
     }
+    // These cells are looked up and stored as they are, without a schema: the same text rule applies.
+    for (const key of ['reference', 'number', 'customerNumber'] as const) {
+      const found = forbiddenCharacter(cell(cells, key), 'singleLine');
+      if (found) {
+        errors.push({ code: found.code, message: `row ${row}: ${key} ${forbiddenCharacterMessage(found)}`, field: key, row, meta: { character: found.character } });
+        return;
+      }
+    }
     const typeText = cell(cells, 'type').toLowerCase();
     const type = typeText === '' || ['invoice', 'rechnung'].includes(typeText) ? 'invoice' : ['quote', 'angebot'].includes(typeText) ? 'quote' : undefined;
     if (!type) {
@@ -320,7 +335,7 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
         const [first, lineIndex, ...rest] = issue.path;
         const row = first === 'lines' && typeof lineIndex === 'number' ? (doc.lines[lineIndex]?.row ?? doc.firstRow) : doc.firstRow;
         const field = first === 'lines' ? rest.join('.') : issue.path.join('.');
-        errors.push({ code: 'import.fieldInvalid', message: `row ${row}: ${field} ${issue.message}`, field, row });
+        errors.push({ code: issueCode(issue), message: `row ${row}: ${field} ${issue.message}`, field, row });
       }
       continue;
     }

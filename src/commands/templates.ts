@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { TemplatesTable } from '../db/schema.ts';
 import { AppError, notFound } from '../domain/errors.ts';
+import { multiLineText, singleLineText } from '../domain/text-input.ts';
 import type { TemplatePreview } from '../http/api-types.ts';
 import { buildTemplateContext, sampleTemplateContext, type TemplateContext } from '../mail/templates/context.ts';
 import { DEFAULT_TEMPLATES } from '../mail/templates/defaults.ts';
@@ -17,11 +18,11 @@ export type TemplateRow = Selectable<TemplatesTable>;
 export const TEMPLATE_KINDS = ['customerNotification'] as const;
 
 export const templateInput = z.strictObject({
-  name: z.string().trim().min(1).max(120),
+  name: singleLineText({ min: 1, max: 120 }),
   kind: z.enum(TEMPLATE_KINDS).default('customerNotification'),
   language: z.enum(['de', 'en']).default('de'),
-  subject: z.string().max(1_000),
-  body: z.string().max(TEMPLATE_LIMITS.parseLimit),
+  subject: singleLineText({ max: 1_000, trim: false }),
+  body: multiLineText({ max: TEMPLATE_LIMITS.parseLimit, trim: false }),
   active: z.boolean().default(true),
 });
 export type TemplateInput = z.infer<typeof templateInput>;

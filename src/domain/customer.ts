@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { singleLineText } from './text-input.ts';
 
 /**
  * A practical address check: one @, a dot in the domain, no spaces or control characters. Stricter
@@ -36,4 +36,4 @@ export function formatCustomerNumber(counter: number): string {
   return `K-${String(counter).padStart(5, '0')}`;
 }
 
-export const emailSchema = z.string().trim().max(254).refine(isValidEmail, { message: 'is not a valid e-mail address' });
+export const emailSchema = singleLineText({ max: 254 }).refine(isValidEmail, { message: 'is not a valid e-mail address' });

@@ -43,24 +43,37 @@ export function problemFromAppError(error: AppError): Problem {
   };
 }
 
+/**
+ * A schema check that knows its own error code (e.g. `text.controlCharacter` from
+ * src/domain/text-input.ts) passes it as `params.code`; its other params become `meta`.
+ */
+function customIssue(params: unknown): { code: string; meta?: Record<string, unknown> } | undefined {
+  if (typeof params !== 'object' || params === null || !('code' in params) || typeof params.code !== 'string') return undefined;
+  const { code, ...meta } = params;
+  return Object.keys(meta).length > 0 ? { code, meta } : { code };
+}
+
 function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
   if ('code' in error && typeof error.code === 'string') {
     const fe: FastifyError = error;
     if (hasZodFastifySchemaValidationErrors(fe)) {
-      const details = fe.validation.map((v) => {
+      const details = fe.validation.map((v): ErrorDetail => {
         const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
         const keys = v.params['keys'];
         const unknownKeys = v.keyword === 'unrecognized_keys' && Array.isArray(keys) ? keys.map(String) : [];
+        const custom = v.keyword === 'custom' ? customIssue(v.params['params']) : undefined;
         return {
-          code: unknownKeys.length > 0 ? 'request.unknownField' : 'request.invalidField',
+          code: unknownKeys.length > 0 ? 'request.unknownField' : (custom?.code ?? 'request.invalidField'),
           message: unknownKeys.length > 0 ? `unknown field(s): ${unknownKeys.join(', ')}` : `${field || fe.validationContext || 'request'}: ${v.message}`,
           field: unknownKeys.length > 0 ? [field, unknownKeys[0]].filter(Boolean).join('.') : field,
+          ...(custom?.meta ? { meta: custom.meta } : {}),
         };
       });
       const first = details[0];
       return new AppError('validation', first?.code ?? 'request.invalid', first?.message ?? 'request is invalid', {
         ...(first?.field ? { field: first.field } : {}),
+        ...(first?.meta ? { meta: first.meta } : {}),
         details,
       });
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineText } from '../domain/text-input.ts';
 
 export const idParams = z.strictObject({ id: z.coerce.number().int().positive() });
 
@@ -14,11 +15,11 @@ export const paging = {
 /** A comma-separated list in a query string (`type=invoice,quote`) or repeated parameters. */
 export const listQuery = <T extends string>(values: readonly [T, ...T[]]) =>
   z
-    .union([z.string(), z.array(z.string())])
+    .union([singleLineText({ max: 500, trim: false }), z.array(singleLineText({ max: 100, trim: false }))])
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)));
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const isoDate = z.string().meta({ format: 'date' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const documentTypes = ['invoice', 'quote', 'creditNote'] as const;
 const documentStatuses = ['draft', 'final', 'cancelled'] as const;
 
@@ -32,7 +33,7 @@ export const documentFilterQuery = {
   sent: booleanQuery.optional(),
   amountMinCents: z.coerce.number().int().optional(),
   amountMaxCents: z.coerce.number().int().optional(),
-  q: z.string().max(200).optional(),
+  q: singleLineText({ max: 200, trim: false }).optional(),
 };
 
 /** The same filter as JSON (dispatch and print requests select "everything matching"). */
@@ -45,7 +46,7 @@ export const documentFilterBody = z.strictObject({
   sent: z.boolean().optional(),
   amountMinCents: z.number().int().optional(),
   amountMaxCents: z.number().int().optional(),
-  q: z.string().max(200).optional(),
+  q: singleLineText({ max: 200, trim: false }).optional(),
 });
 
 /** How many documents "all matching, except these" can leave out: unticked by hand, one by one. */

@@ -6,6 +6,7 @@ import type { MailSettingsTable } from '../db/schema.ts';
 import type { Executor } from '../commands/context.ts';
 import { isValidEmail } from '../domain/customer.ts';
 import { AppError, validationError } from '../domain/errors.ts';
+import { multiLineText, singleLineText } from '../domain/text-input.ts';
 import type { MailSettingsView } from '../http/api-types.ts';
 import { createSecretBox } from './secret-box.ts';
 import { hasControlChars } from './text.ts';
@@ -44,20 +45,20 @@ export interface MailSettings {
 export type MailSettingsRow = Selectable<MailSettingsTable>;
 
 /** What a client may send. Secrets are write-only: omitted means "keep what is stored". */
-const hostname = z.string().trim().max(253);
+const hostname = singleLineText({ max: 253 });
 export const mailSettingsInput = z.strictObject({
-  preset: z.string().max(40).nullable().default(null),
+  preset: singleLineText({ max: 40, trim: false }).nullable().default(null),
   host: hostname,
   port: z.number().int().min(1).max(65535),
   security: z.enum(SECURITY_MODES),
-  user: z.string().trim().max(320).nullable().default(null),
+  user: singleLineText({ max: 320 }).nullable().default(null),
   /** omitted: keep the stored password; a string: replace it */
   password: z.string().min(1).max(1000).optional(),
   acceptSelfSigned: z.boolean().default(false),
-  fromName: z.string().trim().max(200),
-  fromEmail: z.string().trim().max(254),
-  replyTo: z.string().trim().max(254).nullable().default(null),
-  bccArchive: z.string().trim().max(254).nullable().default(null),
+  fromName: singleLineText({ max: 200 }),
+  fromEmail: singleLineText({ max: 254 }),
+  replyTo: singleLineText({ max: 254 }).nullable().default(null),
+  bccArchive: singleLineText({ max: 254 }).nullable().default(null),
   heloName: hostname.nullable().default(null),
   poolSize: z.number().int().min(1).max(20).default(2),
   ratePerMinute: z.number().int().min(1).max(100_000),
@@ -66,9 +67,9 @@ export const mailSettingsInput = z.strictObject({
   dkim: z
     .strictObject({
       domain: hostname,
-      selector: z.string().trim().max(63),
+      selector: singleLineText({ max: 63 }),
       /** PEM; omitted: keep the stored key */
-      privateKey: z.string().max(20_000).optional(),
+      privateKey: multiLineText({ max: 20_000, trim: false }).optional(),
     })
     .nullable()
     .default(null),

@@ -1,3 +1,5 @@
+import { isInvisibleFormatCharacter } from '../domain/text-input.ts';
+
 /**
  * Line-break and control characters: CR and LF end a header line (RFC 5322 §2.2), and NEL,
  * LINE SEPARATOR and PARAGRAPH SEPARATOR are treated as line ends by some clients. Checked by
@@ -12,9 +14,17 @@ export function hasControlChars(value: string): boolean {
   return false;
 }
 
-/** One line: each run of control characters becomes one space; runs of spaces collapse; trimmed. */
+/**
+ * One line: each run of control characters becomes one space; runs of spaces collapse; trimmed.
+ * Direction overrides and zero-width characters are dropped (input refuses them, but a value
+ * stored before that rule must not turn a subject around either).
+ */
 export function toOneLine(value: string, maxLength: number): string {
   let out = '';
-  for (const ch of value) out += isControlChar(ch.codePointAt(0) ?? 0) ? ' ' : ch;
+  for (const ch of value) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (isInvisibleFormatCharacter(cp)) continue;
+    out += isControlChar(cp) ? ' ' : ch;
+  }
   return out.replace(/ {2,}/g, ' ').trim().slice(0, maxLength);
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { singleLineText } from '../../domain/text-input.ts';
 import { login, logout, updateUser } from '../../commands/users.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { LoginResult, Me } from '../api-types.ts';
@@ -16,7 +17,7 @@ export const authRoutes =
     app.post('/api/auth/login', {
       // Slows down password guessing per client address.
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], summary: 'Log in; sets an HttpOnly session cookie', body: z.strictObject({ email: z.string().max(254), password: z.string().max(500) }) },
+      schema: { tags: ['auth'], summary: 'Log in; sets an HttpOnly session cookie', body: z.strictObject({ email: singleLineText({ max: 254, trim: false }), password: z.string().max(500) }) },
       handler: async (request, reply) => {
         const { token, session } = await db.transaction().execute((trx) => login({ trx, ...request.body, sessionHours: deps.config.sessionHours }));
         reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(session.expiresAt) });
@@ -37,7 +38,7 @@ export const authRoutes =
       return { user: presentUser(request.session.user), role: actor.role, csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt } satisfies Me;
     });
 
-    app.patch('/api/auth/me', { schema: { tags: ['auth'], summary: 'Change own language, name or password', body: z.strictObject({ locale: z.enum(['de', 'en']).optional(), name: z.string().trim().min(1).max(100).optional(), password: z.string().max(500).optional() }) } }, async (request) => {
+    app.patch('/api/auth/me', { schema: { tags: ['auth'], summary: 'Change own language, name or password', body: z.strictObject({ locale: z.enum(['de', 'en']).optional(), name: singleLineText({ min: 1, max: 100 }).optional(), password: z.string().max(500).optional() }) } }, async (request) => {
       const actor = requireActor(request);
       if (actor.userId === null) throw new AppError('forbidden', 'auth.userRequired', 'only a logged-in user has a profile');
       const userId = actor.userId;

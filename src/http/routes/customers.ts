@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CUSTOMER_SORTS, createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../commands/customers.ts';
 import { customerInput, customerPatch } from '../../domain/inputs.ts';
+import { singleLineText } from '../../domain/text-input.ts';
 import type { CustomerView, Page } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -19,7 +20,7 @@ export const customerRoutes =
         tags: ['customers'],
         summary: 'Search customers by name, number, e-mail or city',
         querystring: z.strictObject({
-          q: z.string().max(200).optional(),
+          q: singleLineText({ max: 200, trim: false }).optional(),
           invoiceByPost: booleanQuery.optional(),
           hasEmail: booleanQuery.optional(),
           ...paging,

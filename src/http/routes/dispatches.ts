@@ -13,6 +13,7 @@ import { sendDispatch } from '../../dispatch/send.ts';
 import { DELIVERY_STATES, DISPATCH_MODES } from '../../domain/dispatch.ts';
 import { emailSchema } from '../../domain/customer.ts';
 import { AppError } from '../../domain/errors.ts';
+import { singleLineText } from '../../domain/text-input.ts';
 import type { DispatchView, Page, RecipientView } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -22,7 +23,7 @@ const createBody = documentSelectionBody(100_000);
 const customerIdsBody = z.strictObject({ customerIds: z.array(z.number().int().positive()).min(1).max(100_000) });
 const recipientParams = z.strictObject({ id: z.coerce.number().int().positive(), customerId: z.coerce.number().int().positive() });
 const deliveryParams = z.strictObject({ id: z.coerce.number().int().positive(), deliveryId: z.coerce.number().int().positive() });
-const idempotencyHeader = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
+const idempotencyHeader = z.object({ 'idempotency-key': singleLineText({ min: 8, max: 200, trim: false }).optional() });
 
 /**
  * Versandauftrag: the "Senden aller selektierten Rechnungen" dialog as an API. Every handler:

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, previewTemplate, templateInput, TEMPLATE_KINDS, updateTemplate } from '../../commands/templates.ts';
 import { allowedVariablePaths } from '../../mail/templates/context.ts';
-import { TEMPLATE_LIMITS } from '../../mail/templates/engine.ts';
 import { adminOnly, requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentTemplate } from '../presenters.ts';
@@ -15,8 +14,8 @@ const previewBody = z.union([
     documentIds: z.array(z.number().int().positive()).max(500).optional(),
   }),
   z.strictObject({
-    subject: z.string().max(1_000),
-    body: z.string().max(TEMPLATE_LIMITS.parseLimit),
+    subject: templateInput.shape.subject,
+    body: templateInput.shape.body,
     language: z.enum(['de', 'en']).default('de'),
     customerId: z.number().int().positive().optional(),
     documentIds: z.array(z.number().int().positive()).max(500).optional(),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { singleLineText } from '../../domain/text-input.ts';
 import { createApiToken, createUser, revokeApiToken, updateUser } from '../../commands/users.ts';
 import type { CreatedApiToken } from '../api-types.ts';
 import { adminOnly, requireActor } from '../auth.ts';
@@ -21,7 +22,7 @@ export const userRoutes =
 
     app.post('/api/users', {
       preValidation: adminOnly,
-      schema: { tags: ['users'], body: z.strictObject({ email: z.string().max(254), name: z.string().trim().max(100).default(''), password: z.string().max(500), role, locale: z.enum(['de', 'en']).default('de') }) },
+      schema: { tags: ['users'], body: z.strictObject({ email: singleLineText({ max: 254, trim: false }), name: singleLineText({ max: 100 }).default(''), password: z.string().max(500), role, locale: z.enum(['de', 'en']).default('de') }) },
       handler: async (request, reply) => {
         const actor = requireActor(request);
         const user = await db.transaction().execute((trx) => createUser({ trx, actor, data: request.body }));
@@ -31,7 +32,7 @@ export const userRoutes =
 
     app.patch('/api/users/:id', {
       preValidation: adminOnly,
-      schema: { tags: ['users'], params: idParams, body: z.strictObject({ name: z.string().trim().min(1).max(100).optional(), role: role.optional(), locale: z.enum(['de', 'en']).optional(), password: z.string().max(500).optional(), disabled: z.boolean().optional() }) },
+      schema: { tags: ['users'], params: idParams, body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }).optional(), role: role.optional(), locale: z.enum(['de', 'en']).optional(), password: z.string().max(500).optional(), disabled: z.boolean().optional() }) },
       handler: async (request) => {
         const actor = requireActor(request);
         return presentUser(await db.transaction().execute((trx) => updateUser({ trx, actor, id: request.params.id, patch: request.body })));
@@ -45,7 +46,7 @@ export const userRoutes =
 
     app.post('/api/tokens', {
       preValidation: adminOnly,
-      schema: { tags: ['tokens'], summary: 'Create an API token; the token is shown only in this response', body: z.strictObject({ name: z.string().trim().min(1).max(100), role: role.default('staff') }) },
+      schema: { tags: ['tokens'], summary: 'Create an API token; the token is shown only in this response', body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }), role: role.default('staff') }) },
       handler: async (request, reply) => {
         const actor = requireActor(request);
         const created = await db.transaction().execute((trx) => createApiToken({ trx, actor, ...request.body }));
