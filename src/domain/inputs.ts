@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidEmail } from './customer.ts';
+import { exactLineNet, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from './amount-limits.ts';
 import { VAT_RATES, DOCUMENT_TYPES, isIsoDate } from './document.ts';
 import { multiLineText, optionalMultiLine, optionalSingleLine, singleLineText } from './text-input.ts';
 
@@ -34,16 +35,45 @@ export type CustomerInput = z.output<typeof customerInput>;
 export const customerPatch = customerInput.partial();
 export type CustomerPatch = z.output<typeof customerPatch>;
 
+/** A bound on an amount, as a field error with its own code and the limit for the message. */
+const bounded = (limit: number, code: string, what: string) =>
+  z.number().refine((v) => Math.abs(v) <= limit, { message: `${what} must be at most ${limit.toLocaleString('en')} (and at least -${limit.toLocaleString('en')})`, params: { code, max: limit }, abort: true });
+
 export const lineInput = z.strictObject({
   description: multiLineText({ min: 1, max: 2000 }),
-  quantity: z.number().finite().refine((q) => q !== 0, 'must not be 0'),
+  quantity: bounded(MAX_QUANTITY, 'document.quantityTooLarge', 'quantity').refine((q) => q !== 0, 'must not be 0'),
   unit: singleLineText({ max: 20 }).default('Stk'),
-  unitPriceCents: z.number().int(),
+  unitPriceCents: bounded(MAX_UNIT_PRICE_CENTS, 'document.unitPriceTooLarge', 'unit price (cents)').int(),
   vatRate: z.union(VAT_RATES.map((r) => z.literal(r))),
   exemptionReason: optionalText(300),
   discountPercent: z.number().min(0).max(100).default(0),
 });
 export type LineInput = z.output<typeof lineInput>;
+
+/**
+ * The lines of a document: each line's net and the document's gross stay within MAX_TOTAL_CENTS
+ * (src/domain/amount-limits.ts), so every total is an exact integer. Gross is estimated from above
+ * (nets at 19 %), which is exact enough for a limit this far from any real invoice.
+ */
+const documentLines = z
+  .array(lineInput)
+  .max(1000)
+  .superRefine((lines, ctx) => {
+    let gross = 0n;
+    lines.forEach((line, index) => {
+      // A line whose own fields failed has its own error; zod may still run this check.
+      if (!(Math.abs(line.quantity) <= MAX_QUANTITY && Number.isSafeInteger(line.unitPriceCents) && Math.abs(line.unitPriceCents) <= MAX_UNIT_PRICE_CENTS)) return;
+      const net = exactLineNet(Math.round(line.quantity * 1000), line.unitPriceCents, Math.round(line.discountPercent * 100));
+      const abs = net < 0n ? -net : net;
+      if (abs > BigInt(MAX_TOTAL_CENTS)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'unitPriceCents'], message: `the line's net amount must be at most ${MAX_TOTAL_CENTS} cents`, params: { code: 'document.lineTotalTooLarge', maxCents: MAX_TOTAL_CENTS } });
+      }
+      gross += (abs * 119n) / 100n;
+    });
+    if (gross > BigInt(MAX_TOTAL_CENTS)) {
+      ctx.addIssue({ code: 'custom', message: `the document's total must be at most ${MAX_TOTAL_CENTS} cents`, params: { code: 'document.totalTooLarge', maxCents: MAX_TOTAL_CENTS } });
+    }
+  });
 
 export const documentInput = z.strictObject({
   type: z.enum(DOCUMENT_TYPES.filter((t) => t !== 'creditNote')),
@@ -54,7 +84,7 @@ export const documentInput = z.strictObject({
   paymentTermsDays: z.number().int().min(0).max(365).optional(),
   introText: optionalMultiLine(5000),
   closingText: optionalMultiLine(5000),
-  lines: z.array(lineInput).max(1000).default([]),
+  lines: documentLines.default([]),
 });
 export type DocumentInput = z.output<typeof documentInput>;
 export const documentPatch = documentInput.omit({ type: true }).partial();

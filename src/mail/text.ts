@@ -1,4 +1,4 @@
-import { isInvisibleFormatCharacter } from '../domain/text-input.ts';
+import { isInvisibleFormatCharacter } from '../domain/text-chars.ts';
 
 /**
  * Line-break and control characters: CR and LF end a header line (RFC 5322 §2.2), and NEL,

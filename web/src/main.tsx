@@ -12,6 +12,7 @@ import { ApiError } from './api/client';
 import { App } from './App';
 import { SessionProvider } from './auth/session';
 import './i18n';
+import { installPasteGuard } from './lib/paste';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -29,6 +30,8 @@ const theme = createTheme({
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
 });
+
+installPasteGuard(document);
 
 const root = document.getElementById('root');
 if (root) {

@@ -35,3 +35,19 @@ describe('live totals', () => {
     expect(parseLine({ ...line, exemptionReason: '§4 Nr. 14 UStG' }).api?.exemptionReason).toBe('§4 Nr. 14 UStG');
   });
 });
+
+describe('amount limits', () => {
+  it('keeps a line beyond the limits out of the live totals, with its own problem', () => {
+    const ok = { ...emptyLine(), description: 'Anlage', quantity: '1', unitPrice: '10.000.000,00' };
+    expect(parseLine(ok).problems).toEqual([]);
+    const price = { ...ok, unitPrice: '10.000.000,01' };
+    expect(parseLine(price)).toMatchObject({ api: undefined, problems: ['unitPrice'], tooLarge: ['unitPrice'] });
+    const quantity = { ...ok, unitPrice: '1,00', quantity: '1000001' };
+    expect(parseLine(quantity)).toMatchObject({ problems: ['quantity'], tooLarge: ['quantity'] });
+    const line = { ...ok, quantity: '1000' };
+    expect(parseLine(line).tooLarge).toEqual(['unitPrice']);
+    // 20 digits: not a safe integer any more; before the limits this threw inside computeTotals.
+    const huge = { ...ok, unitPrice: '99999999999999999999' };
+    expect(liveTotals([ok, huge]).totals.grossCents).toBe(1_190_000_000);
+  });
+});

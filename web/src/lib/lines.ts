@@ -1,4 +1,5 @@
 import { computeTotals, quantityToMilli, type DocumentLineInput as DomainLine, type DocumentTotals } from '../../../src/domain/document.ts';
+import { exactLineNet, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from '../../../src/domain/amount-limits.ts';
 import { parseMoneyToCents } from '../../../src/domain/money.ts';
 import type { DocumentLine, DocumentLineInput, Locale } from '../api/types';
 
@@ -58,11 +59,14 @@ export interface ParsedLine {
   api: DocumentLineInput | undefined;
   domain: DomainLine | undefined;
   problems: LineProblem[];
+  /** problems that are a value beyond the limits of src/domain/amount-limits.ts (a different message) */
+  tooLarge: LineProblem[];
 }
 
 /** Parses one editor line into the API's shape and the domain's shape (for live totals). */
 export function parseLine(form: LineForm): ParsedLine {
   const problems: LineProblem[] = [];
+  const tooLarge: LineProblem[] = [];
   const quantity = parseDecimal(form.quantity);
   const unitPriceCents = parseMoneyToCents(form.unitPrice);
   const discount = form.discount.trim() === '' ? 0 : parseDecimal(form.discount);
@@ -77,11 +81,24 @@ export function parseLine(form: LineForm): ParsedLine {
     }
   }
   if (unitPriceCents === undefined) problems.push('unitPrice');
+  // Beyond the limits the server refuses the line, and the live totals would no longer be exact.
+  if (quantityMilli !== undefined && Math.abs(quantityMilli) > MAX_QUANTITY * 1000) {
+    problems.push('quantity');
+    tooLarge.push('quantity');
+    quantityMilli = undefined;
+  }
+  if (unitPriceCents !== undefined && quantityMilli !== undefined && discount !== undefined) {
+    const net = exactLineNet(quantityMilli, unitPriceCents, Math.round(discount * 100));
+    if (Math.abs(unitPriceCents) > MAX_UNIT_PRICE_CENTS || net > BigInt(MAX_TOTAL_CENTS) || net < -BigInt(MAX_TOTAL_CENTS)) {
+      problems.push('unitPrice');
+      tooLarge.push('unitPrice');
+    }
+  }
   if (discount === undefined || discount < 0 || discount > 100) problems.push('discount');
   if (form.description.trim() === '') problems.push('description');
   if (vatRate === 0 && form.exemptionReason.trim() === '') problems.push('exemptionReason');
-  if (quantity === undefined || quantityMilli === undefined || unitPriceCents === undefined || discount === undefined || discount < 0 || discount > 100) {
-    return { api: undefined, domain: undefined, problems };
+  if (quantity === undefined || quantityMilli === undefined || unitPriceCents === undefined || discount === undefined || discount < 0 || discount > 100 || tooLarge.length > 0) {
+    return { api: undefined, domain: undefined, problems, tooLarge };
   }
   const exemptionReason = vatRate === 0 && form.exemptionReason.trim() ? form.exemptionReason.trim() : null;
   return {
@@ -89,6 +106,7 @@ export function parseLine(form: LineForm): ParsedLine {
     // Same conversion as the server's toLineInputs (src/commands/documents.ts).
     domain: { description: form.description, quantityMilli, unit: form.unit, unitPriceCents, vatRate, exemptionReason, discountBasisPoints: Math.round(discount * 100) },
     problems,
+    tooLarge,
   };
 }
 

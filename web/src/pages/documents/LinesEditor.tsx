@@ -35,7 +35,9 @@ export function LinesEditor(props: {
     if (!PARSE_PROBLEMS.includes(field)) return undefined;
     const value = line[field];
     if (value.trim() === '' && !props.showAllProblems) return undefined;
-    return parseLine(line).problems.includes(field) ? t(`documents.lineProblems.${field}`) : undefined;
+    const parsed = parseLine(line);
+    if (!parsed.problems.includes(field)) return undefined;
+    return t(parsed.tooLarge.includes(field) ? `documents.lineProblems.${field}TooLarge` : `documents.lineProblems.${field}`);
   };
 
   return (
