@@ -131,6 +131,7 @@ export function testSettings(overrides: Partial<MailSettings> = {}): MailSetting
     ratePerDay: null,
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     dkim: null,
+    imap: null,
     ...overrides,
   };
 }

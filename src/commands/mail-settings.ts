@@ -2,11 +2,13 @@ import type { Db } from '../db/connection.ts';
 import type { Language } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import { composeMessage, messageIdDomain } from '../mail/compose.ts';
-import type { ConnectionTestOutcome, TestMessageResult } from '../http/api-types.ts';
+import type { ConnectionTestOutcome, ImapTestOutcome, TestMessageResult } from '../http/api-types.ts';
+import { testImapConnection } from '../mail/bounces/imap.ts';
 import { testSmtpConnection } from '../mail/connection-test.ts';
 import { classifySmtpError } from '../mail/smtp-errors.ts';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
+  imapFromInput,
   loadMailSettingsRow,
   saveMailSettings,
   settingsFromRow,
@@ -26,7 +28,7 @@ export async function getMailSettings(db: Executor): Promise<MailSettingsRow | u
 }
 
 export async function updateMailSettings(input: { trx: Executor; actor: Actor; secret: string; data: MailSettingsInput }): Promise<MailSettingsRow> {
-  const { row, passwordChanged, dkimKeyChanged } = await saveMailSettings(input.trx, input.secret, input.data);
+  const { row, passwordChanged, dkimKeyChanged, imapPasswordChanged } = await saveMailSettings(input.trx, input.secret, input.data);
   // Which secrets changed is recorded, never their values.
   await audit(input.trx, input.actor, 'mailSettings.update', 'mailSettings', 1, {
     host: row.host,
@@ -34,6 +36,8 @@ export async function updateMailSettings(input: { trx: Executor; actor: Actor; s
     security: row.security,
     passwordChanged,
     dkimKeyChanged,
+    imapHost: row.imap_host,
+    imapPasswordChanged,
   });
   return row;
 }
@@ -50,7 +54,7 @@ function requireSettings(row: MailSettingsRow | undefined): MailSettingsRow {
 export async function settingsToTest(db: Executor, secret: string, draft: MailSettingsInput | undefined): Promise<MailSettings> {
   const row = await loadMailSettingsRow(db);
   if (!draft) return settingsFromRow(requireSettings(row), secret);
-  validateMailSettings(draft, { passwordSet: Boolean(row?.password_enc), dkimKeySet: Boolean(row?.dkim_key_enc) });
+  validateMailSettings(draft, { passwordSet: Boolean(row?.password_enc), dkimKeySet: Boolean(row?.dkim_key_enc), imapPasswordSet: Boolean(row?.imap_password_enc) });
   const stored = row ? settingsFromRow(row, secret) : undefined;
   const user = draft.user === null || draft.user === '' ? null : draft.user;
   const password = draft.password ?? stored?.auth?.password;
@@ -72,11 +76,24 @@ export async function settingsToTest(db: Executor, secret: string, draft: MailSe
     ratePerDay: draft.ratePerDay,
     maxMessageBytes: draft.maxMessageBytes,
     dkim: draft.dkim && dkimKey !== undefined ? { domain: draft.dkim.domain, selector: draft.dkim.selector, privateKey: dkimKey } : null,
+    imap: imapFromInput(draft.imap, stored?.imap ?? null),
   };
 }
 
 export async function testMailConnection(input: { db: Db; secret: string; draft?: MailSettingsInput }): Promise<ConnectionTestOutcome> {
   return testSmtpConnection(await settingsToTest(input.db.kysely, input.secret, input.draft));
+}
+
+/** "Verbindung testen" for the bounce mailbox (IMAP), with the stored or the unsaved settings. */
+export async function testImapMailbox(input: { db: Db; secret: string; draft?: MailSettingsInput }): Promise<ImapTestOutcome> {
+  const settings = await settingsToTest(input.db.kysely, input.secret, input.draft);
+  if (!settings.imap) {
+    const passwordMissing = input.draft?.imap && input.draft.imap.password === undefined;
+    throw passwordMissing
+      ? new AppError('validation', 'mailSettings.imapPasswordMissing', 'enter the IMAP password (the stored one is used only for the stored server and user)', { field: 'imap.password' })
+      : new AppError('incomplete', 'mailSettings.imapNotConfigured', 'no IMAP mailbox is configured');
+  }
+  return testImapConnection(settings.imap);
 }
 
 const TEST_MESSAGE: Record<Language, { subject: string; text: (host: string) => string }> = {

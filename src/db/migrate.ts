@@ -6,6 +6,7 @@ import { mail } from './migrations/0002_mail.ts';
 import { dispatch } from './migrations/0004_dispatch.ts';
 import { searchIndex } from './migrations/0005_search_index.ts';
 import { deliveryLeaseIndex } from './migrations/0006_delivery_lease_index.ts';
+import { bounces } from './migrations/0013_bounces.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -19,6 +20,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0004_dispatch': dispatch(dialect),
     '0005_search_index': searchIndex(dialect),
     '0006_delivery_lease_index': deliveryLeaseIndex,
+    '0013_bounces': bounces(dialect),
   };
 }
 

@@ -93,6 +93,11 @@ export interface CustomersTable {
   email: string | null;
   invoice_by_post: Bool;
   email_consent_at: string | null;
+  /** "unzustellbar seit …": when a bounce came back for `email_bounce_address` (migration 0013); holds only while `email` is that address */
+  email_bounced_at: string | null;
+  email_bounce_address: string | null;
+  /** the report's status and text, e.g. `550 5.1.1 user unknown` */
+  email_bounce_reason: string | null;
   vat_id: string | null;
   notes: string | null;
   /** lower-cased "number name email" for case-insensitive search on both databases */
@@ -195,7 +200,7 @@ export interface DeliveriesTable {
   dispatch_id: number;
   recipient_id: number;
   customer_id: number;
-  state: 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'uncertain' | 'cancelled';
+  state: 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'uncertain' | 'cancelled' | 'bounced';
   /** number of attempts that reached `sending` */
   attempts: number;
   next_attempt_at: string;
@@ -210,6 +215,10 @@ export interface DeliveriesTable {
   error_message: string | null;
   last_attempt_at: string | null;
   sent_at: string | null;
+  /** the recipient's server returned the message after the 250 (migration 0013_bounces) */
+  bounced_at: string | null;
+  bounce_status: string | null;
+  bounce_diagnostic: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -258,6 +267,61 @@ export interface MailSettingsTable {
   /** AES-256-GCM like the password */
   dkim_key_enc: string | null;
   updated_at: string;
+  // the bounce mailbox (IMAP), migration 0013_bounces; imap_host null = no mailbox
+  imap_host: string | null;
+  imap_port: number | null;
+  imap_security: 'none' | 'starttls' | 'tls' | null;
+  imap_user: string | null;
+  /** AES-256-GCM like password_enc */
+  imap_password_enc: string | null;
+  imap_accept_self_signed: Bool;
+  /** where bounces arrive (INBOX) */
+  imap_folder: string | null;
+  /** where processed bounces are moved (Faktura/Verarbeitet) */
+  imap_processed_folder: string | null;
+  /** the Sent folder for copies of sent messages; null = the one the server marks \Sent */
+  imap_sent_folder: string | null;
+  /** send with a VERP return path (rechnung+d123@praxis.de) */
+  verp: Bool;
+  /** store a copy of each sent message in the Sent folder */
+  save_sent_copy: Bool;
+  /** a daily e-mail to the admins listing new bounces */
+  bounce_digest: Bool;
+}
+
+/** Every recognised bounce or delay report, per failed address (migration 0013_bounces). */
+export interface MailBouncesTable {
+  id: Generated<number>;
+  kind: 'permanent' | 'delayed';
+  report_key: string;
+  address: string;
+  delivery_id: number | null;
+  dispatch_id: number | null;
+  customer_id: number | null;
+  matched_by: 'verp' | 'messageId' | 'envelopeId';
+  status: string | null;
+  diagnostic: string | null;
+  reported_at: string;
+  processed_at: string;
+  digest_sent_at: string | null;
+}
+
+/** The bounce poller's place in the mailbox (one row). */
+export interface MailboxStateTable {
+  id: number; // always 1
+  uid_validity: string | null;
+  last_uid: number;
+  last_polled_at: string | null;
+  last_result: string | null;
+  last_error: string | null;
+  last_digest_at: string | null;
+}
+
+/** A job that must run in one process at a time (the bounce poller), whoever holds it until when. */
+export interface SingletonLeasesTable {
+  name: string;
+  owner: string;
+  lease_until_ms: number;
 }
 
 export interface TemplatesTable {
@@ -307,6 +371,9 @@ export interface Database {
   dispatch_rate_buckets: DispatchRateBucketsTable;
   mail_settings: MailSettingsTable;
   templates: TemplatesTable;
+  mail_bounces: MailBouncesTable;
+  mailbox_state: MailboxStateTable;
+  singleton_leases: SingletonLeasesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

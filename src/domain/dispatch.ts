@@ -129,13 +129,14 @@ export function planDeliveries(mode: DispatchMode, recipients: readonly Groupabl
 
 // ---- delivery states ----
 
-export const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'cancelled'] as const;
+export const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'cancelled', 'bounced'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
  * The only moves a delivery may make. `sending → uncertain` happens when the worker that marked
  * it died (its lease expired): the SMTP server may or may not have accepted the message, so a
- * person decides; `uncertain → sent` is allowed because the original worker may still receive the
+ * person decides; `sent → bounced` when a bounce report for it arrives in the mailbox (after the 250,
+ * so it is not a failure of the attempt); `uncertain → sent` is allowed because the original worker may still receive the
  * 250 after its lease expired (the truth wins), and a person may also confirm it manually.
  */
 const TRANSITIONS: Record<DeliveryState, readonly DeliveryState[]> = {
@@ -144,8 +145,10 @@ const TRANSITIONS: Record<DeliveryState, readonly DeliveryState[]> = {
   sending: ['sent', 'retrying', 'failed', 'uncertain'],
   uncertain: ['sent', 'failed', 'queued'],
   failed: ['queued'],
-  sent: [],
+  // the server accepted it, the recipient's server returned it later (a bounce read from the mailbox)
+  sent: ['bounced'],
   cancelled: ['queued'],
+  bounced: [],
 };
 
 export function canTransition(from: DeliveryState, to: DeliveryState): boolean {

@@ -221,9 +221,26 @@ export interface MailSettingsView {
   ratePerDay: number | null;
   maxMessageBytes: number;
   dkim: { domain: string; selector: string; privateKeySet: boolean } | null;
+  /** the bounce mailbox (IMAP); the password only as "is set" */
+  imap: ImapSettingsView | null;
   /** translation keys of hints (e.g. `mailSettings.passwordUnencrypted`) */
   warnings: string[];
   updatedAt: string;
+}
+
+export interface ImapSettingsView {
+  host: string;
+  port: number;
+  security: SecurityMode;
+  user: string;
+  passwordSet: boolean;
+  acceptSelfSigned: boolean;
+  folder: string;
+  processedFolder: string;
+  sentFolder: string | null;
+  verp: boolean;
+  saveSentCopy: boolean;
+  dailyDigest: boolean;
 }
 
 /** Before an admin set up a server, GET /api/settings/mail answers `{ configured: false }`. */
@@ -268,6 +285,20 @@ export interface ConnectionTestOutcome {
   stage?: 'connect' | 'greeting' | 'tls' | 'response';
   reply?: string;
   durationMs: number;
+}
+
+/** POST /api/settings/mail/imap-test: the bounce mailbox's connection test */
+export interface ImapTestOutcome {
+  result: Exclude<ConnectionResult, 'greetingFailed' | 'authUnavailable'> | 'folderMissing';
+  detail: string;
+  certificateProblem?: CertificateProblem | null;
+  durationMs: number;
+  /** whether `processedFolder` exists already (it is created on first use); null when not connected */
+  processedFolderExists: boolean | null;
+  /** the folder copies of sent messages go to (the configured one or the server's \\Sent) */
+  sentFolder: string | null;
+  /** messages in the bounce folder */
+  messages?: number;
 }
 
 /** POST /api/settings/mail/test-message */

@@ -76,7 +76,7 @@ export function describeConnectionError(error: unknown, settings: Pick<MailSetti
 }
 
 /** The password (and its base64 forms, as AUTH sends it) must never appear in a detail text. */
-function redact(text: string, settings: Pick<MailSettings, 'auth'>): string {
+export function redact(text: string, settings: Pick<MailSettings, 'auth'>): string {
   if (!settings.auth?.password) return text;
   const { user, password } = settings.auth;
   const forms = [password, Buffer.from(password).toString('base64'), Buffer.from(`\u0000${user}\u0000${password}`).toString('base64')];

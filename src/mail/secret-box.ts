@@ -17,7 +17,7 @@ const VERSION = 'v1';
 const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D)
 const TAG_BYTES = 16;
 
-export type SecretPurpose = 'smtpPassword' | 'dkimPrivateKey';
+export type SecretPurpose = 'smtpPassword' | 'dkimPrivateKey' | 'imapPassword';
 
 export interface SecretBox {
   seal(plaintext: string, purpose: SecretPurpose): string;

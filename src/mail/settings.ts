@@ -40,7 +40,31 @@ export interface MailSettings {
   ratePerDay: number | null;
   maxMessageBytes: number;
   dkim: { domain: string; selector: string; privateKey: string } | null;
+  /** the mailbox bounces arrive in (IMAP), null when none is set up */
+  imap: ImapSettings | null;
 }
+
+/** The practice's mailbox, read for bounces (and the Sent folder for copies). */
+export interface ImapSettings {
+  host: string;
+  port: number;
+  security: SecurityMode;
+  auth: { user: string; password: string };
+  acceptSelfSigned: boolean;
+  /** where bounces arrive */
+  folder: string;
+  /** where processed bounces are moved; created when missing */
+  processedFolder: string;
+  /** null: the folder the server marks \Sent (RFC 6154) */
+  sentFolder: string | null;
+  /** send with a VERP return path, e.g. rechnung+d123@praxis.de */
+  verp: boolean;
+  saveSentCopy: boolean;
+  dailyDigest: boolean;
+}
+
+export const DEFAULT_BOUNCE_FOLDER = 'INBOX';
+export const DEFAULT_PROCESSED_FOLDER = 'Faktura/Verarbeitet';
 
 export type MailSettingsRow = Selectable<MailSettingsTable>;
 
@@ -73,6 +97,25 @@ export const mailSettingsInput = z.strictObject({
     })
     .nullable()
     .default(null),
+  /** the bounce mailbox: omitted = keep what is stored, null = none */
+  imap: z
+    .strictObject({
+      host: hostname,
+      port: z.number().int().min(1).max(65535),
+      security: z.enum(SECURITY_MODES),
+      user: z.string().trim().max(320),
+      /** omitted: keep the stored password */
+      password: z.string().min(1).max(1000).optional(),
+      acceptSelfSigned: z.boolean().default(false),
+      folder: z.string().trim().max(200).default(DEFAULT_BOUNCE_FOLDER),
+      processedFolder: z.string().trim().max(200).default(DEFAULT_PROCESSED_FOLDER),
+      sentFolder: z.string().trim().max(200).nullable().default(null),
+      verp: z.boolean().default(false),
+      saveSentCopy: z.boolean().default(false),
+      dailyDigest: z.boolean().default(false),
+    })
+    .nullable()
+    .optional(),
 });
 export type MailSettingsInput = z.infer<typeof mailSettingsInput>;
 
@@ -87,7 +130,7 @@ export function isValidHost(value: string): boolean {
  * Checks the business rules zod cannot express. `stored` tells whether a password / DKIM key is
  * already on file, so "keep the stored one" is valid only when there is one.
  */
-export function validateMailSettings(input: MailSettingsInput, stored: { passwordSet: boolean; dkimKeySet: boolean }): void {
+export function validateMailSettings(input: MailSettingsInput, stored: { passwordSet: boolean; dkimKeySet: boolean; imapPasswordSet?: boolean }): void {
   if (input.host === '') throw validationError('mailSettings.hostMissing', 'the SMTP server (host) is missing', 'host');
   if (!isValidHost(input.host)) throw validationError('mailSettings.hostInvalid', 'the SMTP server must be a host name or an IP address', 'host');
   if (input.heloName !== null && input.heloName !== '' && !isValidHost(input.heloName)) {
@@ -110,6 +153,23 @@ export function validateMailSettings(input: MailSettingsInput, stored: { passwor
       if (!stored.dkimKeySet) throw validationError('mailSettings.dkimKeyMissing', 'DKIM needs a private key', 'dkim.privateKey');
     } else if (!isUsableDkimKey(input.dkim.privateKey)) {
       throw validationError('mailSettings.dkimKeyInvalid', 'the DKIM key must be an RSA or Ed25519 private key in PEM format', 'dkim.privateKey');
+    }
+  }
+  if (input.imap) {
+    const imap = input.imap;
+    if (imap.host === '') throw validationError('mailSettings.imapHostMissing', 'the IMAP server (host) is missing', 'imap.host');
+    if (!isValidHost(imap.host)) throw validationError('mailSettings.imapHostInvalid', 'the IMAP server must be a host name or an IP address', 'imap.host');
+    if (imap.user === '') throw validationError('mailSettings.imapUserMissing', 'the IMAP user name is missing', 'imap.user');
+    if (hasControlChars(imap.user)) throw validationError('mailSettings.imapUserInvalid', 'the user name must not contain control characters', 'imap.user');
+    if (imap.password === undefined && !stored.imapPasswordSet) throw validationError('mailSettings.imapPasswordMissing', 'the IMAP mailbox needs a password', 'imap.password');
+    for (const field of ['folder', 'processedFolder', 'sentFolder'] as const) {
+      const value = imap[field];
+      if (value === null) continue;
+      if (value === '' && field !== 'sentFolder') throw validationError('mailSettings.imapFolderInvalid', 'the folder name is missing', `imap.${field}`);
+      if (hasControlChars(value) || /[*%]/.test(value)) throw validationError('mailSettings.imapFolderInvalid', 'a folder name must not contain control characters, * or %', `imap.${field}`);
+    }
+    if (imap.folder.toLowerCase() === imap.processedFolder.toLowerCase()) {
+      throw validationError('mailSettings.imapFolderInvalid', 'processed bounces must go to another folder than the one they arrive in', 'imap.processedFolder');
     }
   }
 }
@@ -154,6 +214,51 @@ export function settingsFromRow(row: MailSettingsRow, secret: string): MailSetti
     ratePerDay: row.rate_per_day,
     maxMessageBytes: row.max_message_bytes,
     dkim: row.dkim_domain && row.dkim_selector && dkimKey !== null ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKey: dkimKey } : null,
+    imap: imapFromRow(row, box),
+  };
+}
+
+function imapFromRow(row: MailSettingsRow, box: ReturnType<typeof createSecretBox>): ImapSettings | null {
+  if (!row.imap_host || !row.imap_port || !row.imap_security || !row.imap_user || !row.imap_password_enc) return null;
+  return {
+    host: row.imap_host,
+    port: row.imap_port,
+    security: row.imap_security,
+    auth: { user: row.imap_user, password: box.open(row.imap_password_enc, 'imapPassword') },
+    acceptSelfSigned: row.imap_accept_self_signed === 1,
+    folder: row.imap_folder ?? DEFAULT_BOUNCE_FOLDER,
+    processedFolder: row.imap_processed_folder ?? DEFAULT_PROCESSED_FOLDER,
+    sentFolder: row.imap_sent_folder,
+    verp: row.verp === 1,
+    saveSentCopy: row.save_sent_copy === 1,
+    dailyDigest: row.bounce_digest === 1,
+  };
+}
+
+/**
+ * The IMAP settings of a form that was not saved yet: `input` as the admin sent it, the stored
+ * password where the form left it empty. Undefined input means "as stored".
+ */
+export function imapFromInput(input: MailSettingsInput['imap'], stored: ImapSettings | null): ImapSettings | null {
+  if (input === undefined) return stored;
+  if (input === null) return null;
+  // The stored password goes only to the server it was stored for: a form pointing at another
+  // host or user must bring its own, or a test could send the stored password anywhere.
+  const sameServer = stored !== null && stored.host.toLowerCase() === input.host.toLowerCase() && stored.auth.user === input.user;
+  const password = input.password ?? (sameServer ? stored.auth.password : undefined);
+  if (password === undefined) return null;
+  return {
+    host: input.host,
+    port: input.port,
+    security: input.security,
+    auth: { user: input.user, password },
+    acceptSelfSigned: input.acceptSelfSigned,
+    folder: input.folder,
+    processedFolder: input.processedFolder,
+    sentFolder: input.sentFolder || null,
+    verp: input.verp,
+    saveSentCopy: input.saveSentCopy,
+    dailyDigest: input.dailyDigest,
   };
 }
 
@@ -175,12 +280,13 @@ export async function saveMailSettings(
   trx: Executor,
   secret: string,
   input: MailSettingsInput,
-): Promise<{ row: MailSettingsRow; passwordChanged: boolean; dkimKeyChanged: boolean }> {
+): Promise<{ row: MailSettingsRow; passwordChanged: boolean; dkimKeyChanged: boolean; imapPasswordChanged: boolean }> {
   const current = await loadMailSettingsRow(trx);
   const user = input.user === null || input.user === '' ? null : input.user;
   validateMailSettings(input, {
     passwordSet: Boolean(current?.password_enc),
     dkimKeySet: Boolean(current?.dkim_key_enc),
+    imapPasswordSet: Boolean(current?.imap_password_enc),
   });
   const box = createSecretBox(secret);
   // No user: no authentication, so a stored password is dropped rather than kept unused.
@@ -208,6 +314,7 @@ export async function saveMailSettings(
     dkim_selector: input.dkim?.selector ?? null,
     dkim_key_enc: dkimKeyEnc,
     updated_at: new Date().toISOString(),
+    ...imapColumns(input.imap, current, box),
   } satisfies Omit<MailSettingsRow, 'id'>;
   if (current) await trx.updateTable('mail_settings').set(values).where('id', '=', 1).execute();
   else await trx.insertInto('mail_settings').values({ id: 1, ...values }).execute();
@@ -217,6 +324,62 @@ export async function saveMailSettings(
     row,
     passwordChanged: (current?.password_enc ?? null) !== passwordEnc,
     dkimKeyChanged: (current?.dkim_key_enc ?? null) !== dkimKeyEnc,
+    imapPasswordChanged: (current?.imap_password_enc ?? null) !== row.imap_password_enc,
+  };
+}
+
+type ImapColumns = Pick<
+  MailSettingsRow,
+  | 'imap_host'
+  | 'imap_port'
+  | 'imap_security'
+  | 'imap_user'
+  | 'imap_password_enc'
+  | 'imap_accept_self_signed'
+  | 'imap_folder'
+  | 'imap_processed_folder'
+  | 'imap_sent_folder'
+  | 'verp'
+  | 'save_sent_copy'
+  | 'bounce_digest'
+>;
+
+const NO_IMAP: ImapColumns = {
+  imap_host: null,
+  imap_port: null,
+  imap_security: null,
+  imap_user: null,
+  imap_password_enc: null,
+  imap_accept_self_signed: 0,
+  imap_folder: null,
+  imap_processed_folder: null,
+  imap_sent_folder: null,
+  verp: 0,
+  save_sent_copy: 0,
+  bounce_digest: 0,
+};
+
+/** The IMAP columns to store: omitted input keeps the stored ones, null removes the mailbox. */
+function imapColumns(input: MailSettingsInput['imap'], current: MailSettingsRow | undefined, box: ReturnType<typeof createSecretBox>): ImapColumns {
+  if (input === undefined) {
+    if (!current) return NO_IMAP;
+    const { imap_host, imap_port, imap_security, imap_user, imap_password_enc, imap_accept_self_signed, imap_folder, imap_processed_folder, imap_sent_folder, verp, save_sent_copy, bounce_digest } = current;
+    return { imap_host, imap_port, imap_security, imap_user, imap_password_enc, imap_accept_self_signed, imap_folder, imap_processed_folder, imap_sent_folder, verp, save_sent_copy, bounce_digest };
+  }
+  if (input === null) return NO_IMAP;
+  return {
+    imap_host: input.host,
+    imap_port: input.port,
+    imap_security: input.security,
+    imap_user: input.user,
+    imap_password_enc: input.password !== undefined ? box.seal(input.password, 'imapPassword') : (current?.imap_password_enc ?? null),
+    imap_accept_self_signed: input.acceptSelfSigned ? 1 : 0,
+    imap_folder: input.folder,
+    imap_processed_folder: input.processedFolder,
+    imap_sent_folder: input.sentFolder || null,
+    verp: input.verp ? 1 : 0,
+    save_sent_copy: input.saveSentCopy ? 1 : 0,
+    bounce_digest: input.dailyDigest ? 1 : 0,
   };
 }
 
@@ -241,6 +404,23 @@ export function presentMailSettings(row: MailSettingsRow): MailSettingsView {
     ratePerDay: row.rate_per_day,
     maxMessageBytes: row.max_message_bytes,
     dkim: row.dkim_domain && row.dkim_selector ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKeySet: row.dkim_key_enc !== null } : null,
+    imap:
+      row.imap_host && row.imap_port && row.imap_security && row.imap_user
+        ? {
+            host: row.imap_host,
+            port: row.imap_port,
+            security: row.imap_security,
+            user: row.imap_user,
+            passwordSet: row.imap_password_enc !== null,
+            acceptSelfSigned: row.imap_accept_self_signed === 1,
+            folder: row.imap_folder ?? DEFAULT_BOUNCE_FOLDER,
+            processedFolder: row.imap_processed_folder ?? DEFAULT_PROCESSED_FOLDER,
+            sentFolder: row.imap_sent_folder,
+            verp: row.verp === 1,
+            saveSentCopy: row.save_sent_copy === 1,
+            dailyDigest: row.bounce_digest === 1,
+          }
+        : null,
     warnings: mailSettingsWarnings({
       security: row.security,
       auth: row.auth_user && row.password_enc ? { user: row.auth_user, password: '' } : null,

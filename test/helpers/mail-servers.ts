@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate, unusedPort } from '../mail-support.ts';
 
 /**
  * Debian's Postfix and Dovecot on 127.0.0.1 for the bounce tests, each started from a
@@ -27,18 +28,6 @@ function ids(user: string): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   return { uid, gid };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once something on `port` sends a greeting line (SMTP 220 / IMAP * OK). */
@@ -77,8 +66,10 @@ async function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void>
 export interface MailStack {
   /** Postfix's SMTP port on 127.0.0.1 (no TLS, no AUTH; relays only from 127.0.0.0/8) */
   smtpPort: number;
-  /** Dovecot's IMAP port on 127.0.0.1 (plain text, PLAIN/LOGIN) */
+  /** Dovecot's IMAP port on 127.0.0.1 (plain text or STARTTLS, PLAIN/LOGIN) */
   imapPort: number;
+  /** Dovecot's IMAPS port (TLS from the start, the self-signed certificate of mail-support.ts) */
+  imapsPort: number;
   /** the mailbox that receives the bounces (the practice's address) */
   mailbox: { user: string; password: string };
   /** addresses Postfix delivers; every other address of `customerDomain` bounces */
@@ -102,10 +93,13 @@ export interface MailStackOptions {
   transports?: Record<string, string>;
   /** more main.cf lines */
   extraMainCf?: string;
+  /** false: only Dovecot (tests of the IMAP settings need no Postfix) */
+  postfix?: boolean;
 }
 
 export async function startMailStack(input: MailStackOptions = {}): Promise<MailStack> {
-  if (userInfo().uid !== 0) throw new Error('Postfix needs root to start its delivery agents (see test/helpers/mail-servers.ts)');
+  const withPostfix = input.postfix ?? true;
+  if (withPostfix && userInfo().uid !== 0) throw new Error('Postfix needs root to start its delivery agents (see test/helpers/mail-servers.ts)');
   const mailbox = input.mailbox ?? { user: `rechnung@${SENDER_DOMAIN}`, password: 'Postfach-Geheim-1' };
   const knownRecipients = input.knownRecipients ?? [`kunde@${CUSTOMER_DOMAIN}`];
   const owner = ids(MAIL_OWNER);
@@ -115,15 +109,15 @@ export async function startMailStack(input: MailStackOptions = {}): Promise<Mail
   const mailDir = join(dir, 'mail');
   mkdirSync(mailDir, { mode: 0o755 });
   chownSync(mailDir, owner.uid, owner.gid);
-  const [smtpPort, imapPort] = [await freePort(), await freePort()];
+  const [smtpPort, imapPort, imapsPort] = [await unusedPort(), await unusedPort(), await unusedPort()];
   const children: ChildProcess[] = [];
   const stop = async () => {
     for (const child of children.reverse()) await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    children.push(await startDovecot({ dir, mailDir, imapPort, owner, mailbox }));
-    children.push(await startPostfix({ dir, mailDir, smtpPort, mailbox: mailbox.user, knownRecipients, transports: input.transports ?? {}, extraMainCf: input.extraMainCf ?? '' }));
+    children.push(await startDovecot({ dir, mailDir, imapPort, imapsPort, owner, mailbox }));
+    if (withPostfix) children.push(await startPostfix({ dir, mailDir, smtpPort, mailbox: mailbox.user, knownRecipients, transports: input.transports ?? {}, extraMainCf: input.extraMainCf ?? '' }));
   } catch (error) {
     await stop();
     throw error;
@@ -131,6 +125,7 @@ export async function startMailStack(input: MailStackOptions = {}): Promise<Mail
   return {
     smtpPort,
     imapPort,
+    imapsPort,
     mailbox,
     knownRecipients,
     customerDomain: CUSTOMER_DOMAIN,
@@ -168,14 +163,21 @@ async function startDovecot(input: {
   dir: string;
   mailDir: string;
   imapPort: number;
+  imapsPort: number;
   owner: { uid: number; gid: number };
   mailbox: { user: string; password: string };
 }): Promise<ChildProcess> {
+  const { key, cert } = selfSignedCertificate();
+  writeFileSync(join(input.dir, 'imap-key.pem'), key, { mode: 0o600 });
+  writeFileSync(join(input.dir, 'imap-cert.pem'), cert);
   const base = join(input.dir, 'dovecot');
   mkdirSync(join(base, 'run'), { recursive: true, mode: 0o755 });
   mkdirSync(join(base, 'state'), { recursive: true });
   const users = join(base, 'users');
   writeFileSync(users, `${input.mailbox.user}:{PLAIN}${input.mailbox.password}\n`, { mode: 0o600 });
+  // read by Dovecot's auth process, which runs as the `dovecot` user
+  const auth = ids('dovecot');
+  chownSync(users, auth.uid, auth.gid);
   const log = join(base, 'dovecot.log');
   const conf = join(base, 'dovecot.conf');
   writeFileSync(
@@ -187,7 +189,9 @@ base_dir = ${base}/run
 state_dir = ${base}/state
 instance_name = faktura-test-${input.imapPort}
 log_path = ${log}
-ssl = no
+ssl = yes
+ssl_cert = <${input.dir}/imap-cert.pem
+ssl_key = <${input.dir}/imap-key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:${input.mailDir}/%Lu
@@ -211,7 +215,9 @@ service imap-login {
     port = ${input.imapPort}
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = ${input.imapsPort}
+    ssl = yes
   }
 }
 service anvil {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getMailSettings, sendTestMessage, testMailConnection, updateMailSettings } from '../../commands/mail-settings.ts';
+import { getMailSettings, sendTestMessage, testImapMailbox, testMailConnection, updateMailSettings } from '../../commands/mail-settings.ts';
 import { emailSchema } from '../../domain/customer.ts';
 import { MAIL_PRESETS } from '../../mail/presets.ts';
 import { mailSettingsInput, presentMailSettings } from '../../mail/settings.ts';
@@ -48,6 +48,19 @@ export const mailSettingsRoutes =
         },
       },
       async (request) => testMailConnection({ db, secret, ...(request.body?.settings ? { draft: request.body.settings } : {}) }),
+    );
+
+    app.post(
+      '/api/settings/mail/imap-test',
+      {
+        preValidation: adminOnly,
+        schema: {
+          tags,
+          summary: 'Log in to the bounce mailbox (IMAP) and open its folder; the verdict is ok | folderMissing | dnsFailed | connectionRefused | timeout | tlsFailed | authFailed | failed',
+          body: z.strictObject({ settings: mailSettingsInput.optional() }).nullish(),
+        },
+      },
+      async (request) => testImapMailbox({ db, secret, ...(request.body?.settings ? { draft: request.body.settings } : {}) }),
     );
 
     app.post(

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { registry } from '../../metrics.ts';
 import type { AppDeps } from '../deps.ts';
 
-const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'cancelled'] as const;
+const DELIVERY_STATES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'cancelled', 'bounced'] as const;
 
 /** Prometheus text format. Meant for a scraper inside the private network (the reverse proxy should not expose it). */
 export const metricsRoutes =

@@ -17,6 +17,8 @@ export type {
   DocumentStatus,
   DocumentType,
   DocumentView as FaktDocument,
+  ImapSettingsView,
+  ImapTestOutcome,
   Language as Locale,
   LoginResult,
   MailPreset,

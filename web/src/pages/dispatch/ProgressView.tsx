@@ -15,7 +15,7 @@ import { dispatchKey, recipientsKey, useDispatchEvents } from './api';
 import { DocumentNumbers } from './issues';
 import { DELIVERY_STATES, isFinished, type DeliveryState, type DispatchView, type RecipientDelivery, type RecipientPage } from './types';
 
-export const STATE_COLORS: Record<DeliveryState | 'removed', string> = { queued: 'gray', sending: 'blue', retrying: 'yellow', sent: 'green', failed: 'red', uncertain: 'orange', cancelled: 'gray', removed: 'gray' };
+export const STATE_COLORS: Record<DeliveryState | 'removed', string> = { queued: 'gray', sending: 'blue', retrying: 'yellow', sent: 'green', bounced: 'grape', failed: 'red', uncertain: 'orange', cancelled: 'gray', removed: 'gray' };
 const PAGE_SIZE = 100;
 type Tab = 'all' | 'sent' | 'failed' | 'uncertain' | 'retrying' | 'removed';
 
@@ -26,7 +26,7 @@ export function deliveryErrorText(t: TFunction, delivery: Pick<RecipientDelivery
   return t(`dispatchUi.deliveryError.${code.replace('.', '_')}`, { defaultValue: t('dispatchUi.deliveryError.other', { code }) });
 }
 
-const doneCount = (d: DispatchView['deliveries']) => d.sent + d.failed + d.uncertain + d.cancelled;
+const doneCount = (d: DispatchView['deliveries']) => d.sent + d.bounced + d.failed + d.uncertain + d.cancelled;
 
 /** After Senden: a live progress bar (Server-Sent Events), counts per state, then the result. */
 export function ProgressView({ dispatch }: { dispatch: DispatchView }) {

@@ -20,7 +20,7 @@ export type {
 export type RecipientPage = Page<RecipientView>;
 
 /** The order in which the screens list delivery states (the domain's list is in lifecycle order). */
-export const DELIVERY_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'uncertain', 'cancelled'] as const satisfies readonly DeliveryState[];
+export const DELIVERY_STATES = ['queued', 'sending', 'retrying', 'sent', 'bounced', 'failed', 'uncertain', 'cancelled'] as const satisfies readonly DeliveryState[];
 
 /** A state the server adds but this list lacks fails the type check here (it does not satisfy `never`). */
 type NoneMissing<T extends never> = T;

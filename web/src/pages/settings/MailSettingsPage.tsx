@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { errorMessage, generalError } from '../../lib/errors';
 import { useFieldErrors, useLocale } from '../../lib/hooks';
 import { itemsOf } from '../../lib/items';
+import { BounceMailboxSection, EMPTY_IMAP, IMAP_FIELDS, imapToForm, imapToInput, type ImapFormState } from './BounceMailboxSection';
 
 interface FormState {
   preset: string | null;
@@ -52,8 +53,9 @@ function toForm(s: MailSettings): FormState {
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 
-function toInput(f: FormState) {
+function toInput(f: FormState, imap: ImapFormState) {
   return {
+    imap: imapToInput(imap),
     preset: f.preset,
     host: f.host.trim(),
     port: num(f.port),
@@ -73,7 +75,7 @@ function toInput(f: FormState) {
   };
 }
 
-const FIELDS = ['host', 'port', 'security', 'user', 'password', 'fromName', 'fromEmail', 'replyTo', 'bccArchive', 'heloName', 'poolSize', 'ratePerMinute', 'ratePerDay', 'dkim.domain', 'dkim.selector', 'dkim.privateKey'];
+const FIELDS = ['host', 'port', 'security', 'user', 'password', 'fromName', 'fromEmail', 'replyTo', 'bccArchive', 'heloName', 'poolSize', 'ratePerMinute', 'ratePerDay', 'dkim.domain', 'dkim.selector', 'dkim.privateKey', ...IMAP_FIELDS];
 
 /** Einstellungen → SMTP Postausgangsserver. */
 export function MailSettingsPage() {
@@ -87,21 +89,23 @@ export function MailSettingsPage() {
   });
   const presets = useQuery({ queryKey: ['mail-presets'], queryFn: async () => itemsOf<MailPreset>(await api.get<unknown>('/api/settings/mail/presets')), staleTime: Infinity });
   const [form, setForm] = useState<FormState>(EMPTY);
+  const [imap, setImap] = useState<ImapFormState>(EMPTY_IMAP);
   const [testTo, setTestTo] = useState(user.email);
   const saved = settings.data?.configured ? settings.data : null;
   useEffect(() => {
     if (saved) setForm(toForm(saved));
+    if (saved) setImap(imapToForm(saved.imap));
   }, [saved]);
 
   const save = useMutation({
-    mutationFn: (f: FormState) => api.put<MailSettings>('/api/settings/mail', toInput(f)),
+    mutationFn: (f: FormState) => api.put<MailSettings>('/api/settings/mail', toInput(f, imap)),
     onSuccess: (saved) => {
       queryClient.setQueryData(['mail-settings'], saved);
       notifications.show({ color: 'green', icon: <IconCheck size={16} />, message: t('mail.saved') });
     },
   });
   // Tests what is in the form, saved or not: the admin sees whether it works before saving.
-  const test = useMutation({ mutationFn: () => api.post<ConnectionTestOutcome>('/api/settings/mail/test', { settings: toInput(form) }) });
+  const test = useMutation({ mutationFn: () => api.post<ConnectionTestOutcome>('/api/settings/mail/test', { settings: toInput(form, imap) }) });
   const testMessage = useMutation({
     mutationFn: () => api.post<TestMessageResult>('/api/settings/mail/test-message', { to: testTo.trim(), language: locale }),
     onSuccess: (result) => {
@@ -275,6 +279,7 @@ export function MailSettingsPage() {
                   </Accordion.Panel>
                 </Accordion.Item>
               </Accordion>
+              <BounceMailboxSection value={imap} onChange={setImap} saved={saved?.imap ?? null} errors={errors} settingsForTest={() => toInput(form, imap)} />
               <Group>
                 <Button type="submit" loading={save.isPending} leftSection={<IconCheck size={16} aria-hidden />}>
                   {t('common.save')}
