@@ -41,8 +41,11 @@ program
     const logger = pino({ level: config.logLevel, redact: LOG_REDACT });
     const worker = startDispatchWorker({ db, config, ...workerTiming(config), log: (level, message, data) => logger[level](data ?? {}, message) });
     logger.info({ worker: worker.id }, 'dispatch worker started');
+    const { startBouncePoller } = await import('./mail/bounces/poller.ts');
+    const bounces = startBouncePoller({ db, secret: config.secret, intervalMs: config.worker.bouncePollMs, log: (level, message, data) => logger[level](data ?? {}, message) });
     const stop = async () => {
       await worker.stop({ timeoutMs: 30_000 });
+      await bounces.stop();
       await db.close();
       process.exit(0);
     };

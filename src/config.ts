@@ -26,6 +26,8 @@ const envSchema = z.object({
   FAKTURA_WORKER_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   // The length of the "per minute" rate-limit window. Only tests shorten it, to check pacing quickly.
   FAKTURA_RATE_MINUTE_MS: z.coerce.number().int().min(1000).max(60_000).default(60_000),
+  // How often the worker reads the bounce mailbox (when one is configured); 0 switches it off.
+  FAKTURA_BOUNCE_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
 });
 
 export interface Config {
@@ -40,7 +42,7 @@ export interface Config {
   demo: boolean;
   mailCatcherPort: number;
   sessionHours: number;
-  worker: { leaseMs: number; rateMinuteMs: number };
+  worker: { leaseMs: number; rateMinuteMs: number; bouncePollMs: number };
 }
 
 export class ConfigError extends Error {
@@ -79,7 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.FAKTURA_DEMO === '1' || e.FAKTURA_DEMO === 'true',
     mailCatcherPort: e.FAKTURA_MAIL_CATCHER_PORT,
     sessionHours: e.FAKTURA_SESSION_HOURS,
-    worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS },
+    worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
   };
 }
 

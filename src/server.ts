@@ -13,6 +13,7 @@ import { buildApp } from './http/app.ts';
 import { problemFromAppError, sendProblem } from './http/errors.ts';
 import { AppError } from './domain/errors.ts';
 import { startDispatchWorker } from './dispatch/index.ts';
+import { startBouncePoller } from './mail/bounces/poller.ts';
 import type { WorkerLog } from './dispatch/engine/worker.ts';
 import { startDemoMail } from './mail/demo.ts';
 
@@ -77,6 +78,8 @@ export async function startServer(config: Config, options: { worker: boolean; qu
   // workflow runs without a mail provider. Never started in a production configuration.
   const catcher = config.demo ? await startDemoMail({ db, secret: config.secret, port: config.mailCatcherPort }) : undefined;
   const worker = options.worker ? startDispatchWorker({ db, config, ...workerTiming(config), log: workerLog(app) }) : undefined;
+  // The bounce mailbox is read where the dispatch worker runs (one poller at a time across processes).
+  const bounces = options.worker ? startBouncePoller({ db, secret: config.secret, intervalMs: config.worker.bouncePollMs, log: workerLog(app) }) : undefined;
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -90,6 +93,7 @@ export async function startServer(config: Config, options: { worker: boolean; qu
     stopping ??= (async () => {
       // Stop claiming first and let SMTP transactions in flight finish, so nothing is left `sending`.
       await worker?.stop({ timeoutMs: 30_000 });
+      await bounces?.stop();
       await app.close();
       await catcher?.close();
       await db.close();

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ClassifiedFailure, FailureClass } from '../domain/dispatch.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
+import { deliveryIdFromMessageId, verpReturnPath } from '../mail/bounces/verp.ts';
 import { composeMessage, messageIdDomain } from '../mail/compose.ts';
 import { loadMailSettingsRow, settingsFromRow, type MailSettings } from '../mail/settings.ts';
 import { classifySmtpError, type SmtpFailureClass } from '../mail/smtp-errors.ts';
@@ -65,13 +66,19 @@ export function mailerFromSettings(settings: MailSettings, version: string, opti
     messageIdDomain: messageIdDomain(settings.fromEmail),
     version,
     async send(message: OutgoingMessage) {
-      const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId });
+      const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId, returnPath: verpFor(settings, message.messageId) });
       const info = await transport.sendMail(mail);
       return { messageId: info.messageId || message.messageId, response: info.response };
     },
     classify: classifyForDispatch,
     close: () => transport.close(),
   };
+}
+
+/** With VERP on (bounce mailbox settings), each delivery's own return path: rechnung+d123@praxis.de. */
+function verpFor(settings: MailSettings, messageId: string): string | undefined {
+  const deliveryId = settings.imap?.verp ? deliveryIdFromMessageId(messageId) : null;
+  return deliveryId === null ? undefined : verpReturnPath(settings.fromEmail, deliveryId);
 }
 
 export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts {

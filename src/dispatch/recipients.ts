@@ -65,7 +65,7 @@ export async function loadRecipients(
     }
     const deliveries = await db
       .selectFrom('deliveries')
-      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_code', 'error_message', 'smtp_response'])
+      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_code', 'error_message', 'smtp_response', 'bounce_diagnostic'])
       .where('recipient_id', 'in', recipientIds)
       .orderBy('id')
       .execute();
@@ -102,7 +102,7 @@ export async function loadRecipients(
         eligible: !hasBlockingIssue(issues),
         deliveries: deliveries
           .filter((x) => x.recipient_id === r.id)
-          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, errorCode: x.error_code, error: x.error_message ?? (x.state === 'failed' ? x.smtp_response : null) })),
+          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, errorCode: x.error_code, error: x.state === 'bounced' ? x.bounce_diagnostic : (x.error_message ?? (x.state === 'failed' ? x.smtp_response : null)) })),
       });
     }
   }

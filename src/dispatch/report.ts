@@ -37,7 +37,7 @@ export async function* reportCsv(db: Executor, id: number): AsyncGenerator<strin
     const ids = page.map((r) => r.id);
     const deliveries = await db
       .selectFrom('deliveries')
-      .select(['id', 'recipient_id', 'state', 'attempts', 'to_email', 'sent_at', 'last_attempt_at', 'updated_at', 'message_id', 'smtp_response', 'error_message'])
+      .select(['id', 'recipient_id', 'state', 'attempts', 'to_email', 'sent_at', 'last_attempt_at', 'updated_at', 'message_id', 'smtp_response', 'error_message', 'bounce_diagnostic'])
       .where('recipient_id', 'in', ids)
       .orderBy('id')
       .execute();
@@ -59,7 +59,7 @@ export async function* reportCsv(db: Executor, id: number): AsyncGenerator<strin
       }
       for (const x of mine) {
         const numbers = docs.filter((doc) => doc.delivery_id === x.id).map((doc) => doc.number ?? `#${doc.id}`);
-        out += [r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.error_message ?? x.smtp_response].map(csvCell).join(';') + '\r\n';
+        out += [r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.bounce_diagnostic ?? x.error_message ?? x.smtp_response].map(csvCell).join(';') + '\r\n';
       }
     }
     yield out;

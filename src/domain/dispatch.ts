@@ -136,14 +136,15 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
  * The only moves a delivery may make. `sending → uncertain` happens when the worker that marked
  * it died (its lease expired): the SMTP server may or may not have accepted the message, so a
  * person decides; `sent → bounced` when a bounce report for it arrives in the mailbox (after the 250,
- * so it is not a failure of the attempt); `uncertain → sent` is allowed because the original worker may still receive the
+ * so it is not a failure of the attempt; from `uncertain` too, as the bounce proves the server had taken
+ * it); `uncertain → sent` is allowed because the original worker may still receive the
  * 250 after its lease expired (the truth wins), and a person may also confirm it manually.
  */
 const TRANSITIONS: Record<DeliveryState, readonly DeliveryState[]> = {
   queued: ['sending', 'cancelled'],
   retrying: ['sending', 'cancelled'],
   sending: ['sent', 'retrying', 'failed', 'uncertain'],
-  uncertain: ['sent', 'failed', 'queued'],
+  uncertain: ['sent', 'failed', 'queued', 'bounced'],
   failed: ['queued'],
   // the server accepted it, the recipient's server returned it later (a bounce read from the mailbox)
   sent: ['bounced'],

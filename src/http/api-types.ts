@@ -87,6 +87,8 @@ export interface CustomerView {
   email: string | null;
   invoiceByPost: boolean;
   emailConsentAt: string | null;
+  /** "E-Mail unzustellbar seit …": a bounce came back for the current address (ends when the address changes) */
+  emailBounce: { since: string; address: string; reason: string | null } | null;
   vatId: string | null;
   notes: string | null;
   createdAt: string;

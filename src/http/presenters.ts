@@ -4,6 +4,7 @@ import type { DocumentWithLines } from '../commands/documents.ts';
 import type { Company } from '../domain/company.ts';
 import type { ApiTokensTable, CustomerRow, UserRow } from '../db/schema.ts';
 import type { ApiTokenView, CompanyView, CustomerView, DocumentView, TemplateView, UserView } from './api-types.ts';
+import { activeEmailBounce } from '../mail/bounces/customer-flag.ts';
 
 /**
  * Presenters decide, field by field, what a client sees; rows never leave as they are. Each is
@@ -26,6 +27,7 @@ export function presentCustomer(c: CustomerRow): CustomerView {
     email: c.email,
     invoiceByPost: c.invoice_by_post === 1,
     emailConsentAt: c.email_consent_at,
+    emailBounce: activeEmailBounce(c),
     vatId: c.vat_id,
     notes: c.notes,
     createdAt: c.created_at,

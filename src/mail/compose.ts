@@ -33,6 +33,8 @@ export interface ComposeInput {
   messageId: string;
   /** fixed for reproducible tests; the current time otherwise */
   date?: Date;
+  /** the envelope sender (MAIL FROM) when it differs from the From address: a VERP return path */
+  returnPath?: string | undefined;
 }
 
 const MESSAGE_ID = /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>$/;
@@ -111,6 +113,8 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
       contentDisposition: 'attachment',
     })),
     headers: { 'Content-Language': language },
+    // Bounces go to the envelope sender; the recipients stay those of the headers (To and the BCC copy).
+    ...(input.returnPath ? { envelope: { from: input.returnPath, to: [toEmail, ...(settings.bccArchive ? [settings.bccArchive] : [])] } } : {}),
     // content is always given as bytes; never let a value be read as a file path or URL
     disableFileAccess: true,
     disableUrlAccess: true,

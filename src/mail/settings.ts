@@ -7,7 +7,7 @@ import type { Executor } from '../commands/context.ts';
 import { isValidEmail } from '../domain/customer.ts';
 import { AppError, validationError } from '../domain/errors.ts';
 import { multiLineText, singleLineText } from '../domain/text-input.ts';
-import type { MailSettingsView } from '../http/api-types.ts';
+import type { ImapSettingsView, MailSettingsView } from '../http/api-types.ts';
 import { createSecretBox } from './secret-box.ts';
 import { hasControlChars } from './text.ts';
 
@@ -103,13 +103,13 @@ export const mailSettingsInput = z.strictObject({
       host: hostname,
       port: z.number().int().min(1).max(65535),
       security: z.enum(SECURITY_MODES),
-      user: z.string().trim().max(320),
+      user: singleLineText({ max: 320 }),
       /** omitted: keep the stored password */
       password: z.string().min(1).max(1000).optional(),
       acceptSelfSigned: z.boolean().default(false),
-      folder: z.string().trim().max(200).default(DEFAULT_BOUNCE_FOLDER),
-      processedFolder: z.string().trim().max(200).default(DEFAULT_PROCESSED_FOLDER),
-      sentFolder: z.string().trim().max(200).nullable().default(null),
+      folder: singleLineText({ max: 200 }).default(DEFAULT_BOUNCE_FOLDER),
+      processedFolder: singleLineText({ max: 200 }).default(DEFAULT_PROCESSED_FOLDER),
+      sentFolder: singleLineText({ max: 200 }).nullable().default(null),
       verp: z.boolean().default(false),
       saveSentCopy: z.boolean().default(false),
       dailyDigest: z.boolean().default(false),
@@ -219,12 +219,20 @@ export function settingsFromRow(row: MailSettingsRow, secret: string): MailSetti
 }
 
 function imapFromRow(row: MailSettingsRow, box: ReturnType<typeof createSecretBox>): ImapSettings | null {
-  if (!row.imap_host || !row.imap_port || !row.imap_security || !row.imap_user || !row.imap_password_enc) return null;
+  const stored = storedImap(row);
+  if (!stored || !row.imap_password_enc) return null;
+  const { user, ...rest } = stored;
+  return { ...rest, auth: { user, password: box.open(row.imap_password_enc, 'imapPassword') } };
+}
+
+/** The stored mailbox without its password, or null when none is set up. */
+function storedImap(row: MailSettingsRow): (Omit<ImapSettings, 'auth'> & { user: string }) | null {
+  if (!row.imap_host || !row.imap_port || !row.imap_security || !row.imap_user) return null;
   return {
     host: row.imap_host,
     port: row.imap_port,
     security: row.imap_security,
-    auth: { user: row.imap_user, password: box.open(row.imap_password_enc, 'imapPassword') },
+    user: row.imap_user,
     acceptSelfSigned: row.imap_accept_self_signed === 1,
     folder: row.imap_folder ?? DEFAULT_BOUNCE_FOLDER,
     processedFolder: row.imap_processed_folder ?? DEFAULT_PROCESSED_FOLDER,
@@ -404,23 +412,7 @@ export function presentMailSettings(row: MailSettingsRow): MailSettingsView {
     ratePerDay: row.rate_per_day,
     maxMessageBytes: row.max_message_bytes,
     dkim: row.dkim_domain && row.dkim_selector ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKeySet: row.dkim_key_enc !== null } : null,
-    imap:
-      row.imap_host && row.imap_port && row.imap_security && row.imap_user
-        ? {
-            host: row.imap_host,
-            port: row.imap_port,
-            security: row.imap_security,
-            user: row.imap_user,
-            passwordSet: row.imap_password_enc !== null,
-            acceptSelfSigned: row.imap_accept_self_signed === 1,
-            folder: row.imap_folder ?? DEFAULT_BOUNCE_FOLDER,
-            processedFolder: row.imap_processed_folder ?? DEFAULT_PROCESSED_FOLDER,
-            sentFolder: row.imap_sent_folder,
-            verp: row.verp === 1,
-            saveSentCopy: row.save_sent_copy === 1,
-            dailyDigest: row.bounce_digest === 1,
-          }
-        : null,
+    imap: imapView(row),
     warnings: mailSettingsWarnings({
       security: row.security,
       auth: row.auth_user && row.password_enc ? { user: row.auth_user, password: '' } : null,
@@ -429,4 +421,9 @@ export function presentMailSettings(row: MailSettingsRow): MailSettingsView {
     }),
     updatedAt: row.updated_at,
   };
+}
+
+function imapView(row: MailSettingsRow): ImapSettingsView | null {
+  const stored = storedImap(row);
+  return stored ? { ...stored, passwordSet: row.imap_password_enc !== null } : null;
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { clearEmailBounce } from '../../commands/bounces.ts';
 import { CUSTOMER_SORTS, createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from '../../commands/customers.ts';
 import { customerInput, customerPatch } from '../../domain/inputs.ts';
 import { singleLineText } from '../../domain/text-input.ts';
@@ -47,6 +48,11 @@ export const customerRoutes =
       const actor = requireActor(request);
       const row = await db.transaction().execute((trx) => updateCustomer({ trx, actor, id: request.params.id, patch: request.body }));
       return presentCustomer(row);
+    });
+
+    app.delete('/api/customers/:id/email-bounce', { preValidation: staffOnly, schema: { tags: ['customers'], summary: 'Clear the "E-Mail unzustellbar" flag of the customer\'s address', params: idParams } }, async (request) => {
+      const actor = requireActor(request);
+      return presentCustomer(await db.transaction().execute((trx) => clearEmailBounce({ trx, actor, id: request.params.id })));
     });
 
     app.delete('/api/customers/:id', { preValidation: staffOnly, schema: { tags: ['customers'], params: idParams } }, async (request, reply) => {

@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { fieldErrors, generalError } from '../../lib/errors';
 import { SendHistory } from '../documents/SendHistory';
+import { EmailBounceNotice } from './EmailBounceNotice';
 import { useFieldErrors } from '../../lib/hooks';
 
 const SALUTATIONS = ['Herr', 'Frau', 'Divers', 'Firma'] as const;
@@ -234,6 +235,7 @@ export function CustomerPage() {
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 8 }}>
                     <TextInput label={t('customers.fields.email')} type="email" autoComplete="off" {...text('email')} />
+                    {customer.data && <EmailBounceNotice customer={customer.data} />}
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 4 }}>
                     <TextInput label={t('customers.fields.vatId')} {...text('vatId')} />
