@@ -5,6 +5,7 @@ import { composeMessage, messageIdDomain } from '../mail/compose.ts';
 import type { ConnectionTestOutcome, ImapTestOutcome, TestMessageResult } from '../http/api-types.ts';
 import { testImapConnection } from '../mail/bounces/imap.ts';
 import { testSmtpConnection } from '../mail/connection-test.ts';
+import { checkDeliverability, systemResolver, type TxtResolver } from '../mail/deliverability.ts';
 import { classifySmtpError } from '../mail/smtp-errors.ts';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -80,8 +81,11 @@ export async function settingsToTest(db: Executor, secret: string, draft: MailSe
   };
 }
 
-export async function testMailConnection(input: { db: Db; secret: string; draft?: MailSettingsInput }): Promise<ConnectionTestOutcome> {
-  return testSmtpConnection(await settingsToTest(input.db.kysely, input.secret, input.draft));
+export async function testMailConnection(input: { db: Db; secret: string; draft?: MailSettingsInput; resolver?: TxtResolver }): Promise<ConnectionTestOutcome> {
+  const settings = await settingsToTest(input.db.kysely, input.secret, input.draft);
+  // DNS and SMTP at the same time: the admin waits for the slower of the two, not for both
+  const [outcome, deliverability] = await Promise.all([testSmtpConnection(settings), checkDeliverability(settings, input.resolver ?? systemResolver())]);
+  return { ...outcome, deliverability };
 }
 
 /** "Verbindung testen" for the bounce mailbox (IMAP), with the stored or the unsaved settings. */

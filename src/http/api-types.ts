@@ -287,6 +287,18 @@ export interface ConnectionTestOutcome {
   stage?: 'connect' | 'greeting' | 'tls' | 'response';
   reply?: string;
   durationMs: number;
+  /** the sender domain's DNS records (SPF, DKIM, DMARC) and the From/login check */
+  deliverability?: DeliverabilityReport;
+}
+
+/** Part of the SMTP connection test: whether the sender's domain lets receivers trust the mails. */
+export interface DeliverabilityReport {
+  fromDomain: string;
+  spf: { status: 'found' | 'missing' | 'multiple' | 'allowsAnyone' | 'lookupFailed'; record: string | null };
+  dkim: { status: 'found' | 'missing' | 'keyMismatch' | 'notConfigured' | 'lookupFailed'; domain: string | null; selector: string | null; aligned: boolean };
+  dmarc: { status: 'found' | 'missing' | 'lookupFailed'; policy: 'none' | 'quarantine' | 'reject' | null; record: string | null };
+  /** translation keys, e.g. `deliverability.fromNotLogin`, `deliverability.dmarc.missing` */
+  warnings: string[];
 }
 
 /** POST /api/settings/mail/imap-test: the bounce mailbox's connection test */

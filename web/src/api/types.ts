@@ -10,6 +10,7 @@ export type {
   CreatedApiToken,
   CustomerBody as CustomerInput,
   CustomerView as Customer,
+  DeliverabilityReport,
   DocumentLineBody as DocumentLineInput,
   DocumentLineView as DocumentLine,
   DocumentListItem,

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { errorMessage, generalError } from '../../lib/errors';
 import { useFieldErrors, useLocale } from '../../lib/hooks';
 import { itemsOf } from '../../lib/items';
+import { DeliverabilityList } from './DeliverabilityList';
 import { BounceMailboxSection, EMPTY_IMAP, IMAP_FIELDS, imapToForm, imapToInput, type ImapFormState } from './BounceMailboxSection';
 
 interface FormState {
@@ -377,6 +378,7 @@ function Verdict({ outcome }: { outcome: ConnectionTestOutcome }) {
           {t('mail.serverReply')} <Code>{outcome.reply}</Code>
         </Text>
       )}
+      {outcome.deliverability && <DeliverabilityList report={outcome.deliverability} />}
       <Text size="xs" c="dimmed" mt={4}>
         {t('mail.duration', { ms: outcome.durationMs })}
       </Text>
