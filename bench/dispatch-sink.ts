@@ -43,3 +43,5 @@ process.on('message', (m: unknown) => {
   }
   if (m === 'exit') server.close(() => process.exit(0));
 });
+// The parent died (a benchmark that failed): do not stay behind holding its output open.
+process.on('disconnect', () => process.exit(0));

@@ -13,9 +13,12 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** A real `faktura serve` on a fresh SQLite database in a temporary directory, on a free port. */
-export async function startApp(extraEnv: Record<string, string> = {}): Promise<RunningApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'faktura-browser-'));
+/**
+ * A real `faktura serve` on a fresh SQLite database in a temporary directory, on a free port
+ * (or on the data directory given, e.g. a copy of a seeded one; removed on stop unless kept).
+ */
+export async function startApp(extraEnv: Record<string, string> = {}, options: { dataDir?: string; keepDataDir?: boolean } = {}): Promise<RunningApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'faktura-browser-'));
   const child: ChildProcess = spawn(process.execPath, ['bin/faktura.js', 'serve'], {
     cwd: process.cwd(),
     env: {
@@ -60,7 +63,7 @@ export async function startApp(extraEnv: Record<string, string> = {}): Promise<R
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -100,3 +103,4 @@ export async function hasRoute(page: Page, path: string): Promise<boolean> {
   const body: unknown = await response.json().catch(() => null);
   return !(typeof body === 'object' && body !== null && 'code' in body && body.code === 'route.notFound');
 }
+
