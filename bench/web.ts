@@ -152,7 +152,7 @@ async function evaluationsToDispatch(page: Page, cdp: CDPSession, label: string,
   const cell = row.locator('td').nth(3);
   await step(page, cdp, 'Strg-Klick', () => cell.click({ modifiers: ['Control'] }), `() => document.querySelectorAll('tbody tr[data-document]')[2]?.getAttribute('aria-selected') === 'false'`);
   await cell.click({ modifiers: ['Control'] });
-  await page.waitForFunction(`document.querySelectorAll('tbody tr[data-document]')[2]?.getAttribute('aria-selected') === 'true'`);
+  while (!(await page.evaluate(`document.querySelectorAll('tbody tr[data-document]')[2]?.getAttribute('aria-selected') === 'true'`))) await page.waitForTimeout(20);
   await step(page, cdp, 'Mehr öffnen', () => page.getByRole('button', { name: 'Mehr' }).click(), `() => document.querySelector('[role=menuitem]') !== null`);
   await step(page, cdp, `Senden → Versandauftrag (${label} Kunden)`, () => page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click(), recipientsReady);
   return new URL(page.url()).pathname;

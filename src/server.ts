@@ -36,7 +36,19 @@ async function ensureInitialAdmin(db: Db, config: Config): Promise<void> {
 /** Serves the built web app with a fallback to index.html for client-side routes. */
 async function serveWebApp(app: FastifyInstance): Promise<boolean> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
-  await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
+  // The build writes a .br and a .gz beside every asset (web/vite.config.ts); the browser gets the
+  // smallest it accepts. Files under /assets/ carry a content hash in their name, so they never
+  // change: cached for a year. index.html names the current hashes: revalidated every time.
+  await app.register(fastifyStatic, {
+    root: WEB_DIST,
+    wildcard: false,
+    index: ['index.html'],
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      reply.header('cache-control', path.startsWith(join(WEB_DIST, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
   // A catch-all GET route rather than a second not-found handler: buildApp already sets the root
   // not-found handler, and Fastify refuses a second one for the same prefix (start-up crashed).
   // Specific routes (API, static files) win over the wildcard; unknown /api/ paths stay problem+json.

@@ -75,6 +75,8 @@ describe('select all across pages with 5,000 documents', () => {
     await page.getByRole('button', { name: '2', exact: true }).click();
     await page.waitForURL(/page=2/);
     const rows = page.locator('tbody tr[data-document]');
+    // Page 1's rows stay shown until page 2 has arrived (the table is busy meanwhile).
+    await page.locator('table[aria-busy="true"]').waitFor({ state: 'detached' });
     await expect.poll(() => rows.count()).toBe(250);
     const unticked = rows.nth(3);
     await unticked.getByRole('checkbox').click();

@@ -170,7 +170,7 @@ describe('Senden aller selektierten Rechnungen (German)', () => {
     await preview.getByRole('button', { name: 'Test an mich senden' }).click();
     await page.getByText(`Test-E-Mail an ${ADMIN.email} gesendet.`).waitFor();
     await until(() => smtp.received.some((m) => m.to.includes(ADMIN.email)));
-    await page.getByRole('dialog', { name: 'Vorschau der E-Mail' }).getByRole('button', { name: 'Schließen' }).click();
+    await page.getByRole('dialog', { name: 'Vorschau der E-Mail' }).getByRole('button', { name: 'Schließen', exact: true }).click();
   });
 
   it('sends, shows live progress to the end, explains the refusal and retries it', async () => {

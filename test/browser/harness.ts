@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -83,11 +84,16 @@ export async function newPage(browser: Browser, baseURL: string, locale = 'de-DE
   return { context, page };
 }
 
+/** Saves a full-page screenshot to test-artifacts/browser/NAME.png and fails on a critical or serious axe finding. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   // Fixed header and menu would otherwise be drawn where the page happens to be scrolled.
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  // Every page and dialog a test looks at is also checked for accessibility (issue 16: WCAG 2.1 AA,
+  // no critical or serious finding).
+  const serious = await seriousAxeFindings(page, name);
+  if (serious.length > 0) throw new Error(`axe: ${serious.length} critical/serious accessibility finding(s) on "${name}":\n${JSON.stringify(serious, null, 2)}`);
 }
 
 export async function login(page: Page, email = ADMIN.email, password = ADMIN.password): Promise<void> {
@@ -104,3 +110,38 @@ export async function hasRoute(page: Page, path: string): Promise<boolean> {
   return !(typeof body === 'object' && body !== null && 'code' in body && body.code === 'route.notFound');
 }
 
+/** axe-core's browser bundle, evaluated into the page under test (CDP evaluation is not subject to the page's CSP). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeFinding {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now (after its transitions have
+ * ended, so a fading dialog is not judged half-transparent) and returns every violation; the
+ * findings are also written to test-artifacts/browser/axe-NAME.json.
+ */
+export async function axeFindings(page: Page, name: string): Promise<AxeFinding[]> {
+  // Polled through CDP evaluation: waitForFunction with a string would need the page's CSP to allow eval.
+  while (!(await page.evaluate(`document.getAnimations().every((a) => a.playState !== 'running')`))) await page.waitForTimeout(50);
+  if (!(await page.evaluate(`'axe' in window`))) await page.evaluate(AXE_SOURCE);
+  const raw: unknown = await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact ?? 'unknown', help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary ?? '')) })))`);
+  const findings = Array.isArray(raw) ? raw.filter(isFinding) : [];
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(findings, null, 2));
+  return findings;
+}
+
+function isFinding(value: unknown): value is AxeFinding {
+  return typeof value === 'object' && value !== null && 'id' in value && 'impact' in value && 'nodes' in value;
+}
+
+/** The critical and serious axe findings (issue 16: there must be none on any page or dialog of the workflow). */
+export async function seriousAxeFindings(page: Page, name: string): Promise<AxeFinding[]> {
+  return (await axeFindings(page, name)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+}

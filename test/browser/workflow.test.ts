@@ -115,6 +115,31 @@ describe('the front desk works in the browser (German)', () => {
     await screenshot(page, '05-kundenliste');
   });
 
+  it('asks before an edited customer is left unsaved; names the page in the title; focus goes to the page after a move', async () => {
+    await page.goto(customerUrl);
+    await expect.poll(() => page.title()).toBe('Renate Müller – Faktura');
+    const city = page.getByLabel('Ort', { exact: true });
+    await city.fill('Bonn');
+    await page.getByRole('navigation').getByRole('link', { name: 'Kunden', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ungespeicherte Änderungen verwerfen?' });
+    await dialog.waitFor();
+    // Focus is in the dialog (its "discard" button), so Escape or Tab act on it.
+    await expect.poll(() => dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(true);
+    await screenshot(page, '05a-ungespeichert-verlassen');
+    await dialog.getByRole('button', { name: 'Abbrechen' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe(customerUrl);
+    await expect.poll(() => city.inputValue()).toBe('Bonn');
+    // Leaving anyway discards the edit; nothing was stored.
+    await page.getByRole('navigation').getByRole('link', { name: 'Kunden', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Verwerfen und verlassen' }).click();
+    await page.waitForURL(/\/customers$/);
+    await expect.poll(() => page.title()).toBe('Kunden – Faktura');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('main');
+    const stored: unknown = await (await page.request.get(`/api/customers/${customerUrl.split('/').pop() ?? ''}`)).json();
+    expect(stored).toMatchObject({ city: 'Köln' });
+  });
+
   it('writes an invoice with live totals, finalises it, opens its PDF and cancels it', async () => {
     await page.goto(customerUrl);
     await page.getByRole('link', { name: 'Neue Rechnung' }).first().click();

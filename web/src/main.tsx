@@ -2,17 +2,19 @@ import '@mantine/core/styles.layer.css';
 import '@mantine/notifications/styles.layer.css';
 import 'mantine-datatable/styles.layer.css';
 import './styles.css';
-import { MantineProvider, createTheme } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { StrictMode, useMemo, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { RouterProvider, createBrowserRouter } from 'react-router-dom';
 import { ApiError } from './api/client';
 import { App } from './App';
 import { SessionProvider } from './auth/session';
 import './i18n';
 import { installPasteGuard } from './lib/paste';
+import { appTheme, cssVariablesResolver } from './theme';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -25,11 +27,29 @@ const queryClient = new QueryClient({
   },
 });
 
-const theme = createTheme({
-  primaryColor: 'indigo',
-  defaultRadius: 'sm',
-  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-});
+// A data router (one catch-all route; App has the routes) so forms can ask before unsaved
+// changes are left (useBlocker needs it).
+const router = createBrowserRouter([
+  {
+    path: '*',
+    element: (
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    ),
+  },
+]);
+
+/** Mantine with the app's theme, made again when the UI language changes (it names the close buttons). */
+function Themed({ children }: { children: ReactNode }) {
+  const { t, i18n } = useTranslation();
+  const theme = useMemo(() => appTheme(t), [t, i18n.language]);
+  return (
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
+      {children}
+    </MantineProvider>
+  );
+}
 
 installPasteGuard(document);
 
@@ -37,16 +57,12 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <MantineProvider theme={theme}>
+      <Themed>
         <Notifications position="bottom-right" />
         <QueryClientProvider client={queryClient}>
-          <BrowserRouter>
-            <SessionProvider>
-              <App />
-            </SessionProvider>
-          </BrowserRouter>
+          <RouterProvider router={router} />
         </QueryClientProvider>
-      </MantineProvider>
+      </Themed>
     </StrictMode>,
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../api/types';
 import { fieldErrors } from './errors';
@@ -12,4 +13,11 @@ export function useLocale(): Locale {
 export function useFieldErrors(error: unknown): Record<string, string> {
   const { t } = useTranslation();
   return fieldErrors(t, error);
+}
+
+/** The browser tab names the page: "Versandauftrag 12 – Faktura" (WCAG 2.4.2); just "Faktura" while it is unknown. */
+export function usePageTitle(title: string | null | undefined): void {
+  useEffect(() => {
+    document.title = title ? `${title} – Faktura` : 'Faktura';
+  }, [title]);
 }

@@ -5,7 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { useSession } from '../auth/session';
 import { errorMessage } from '../lib/errors';
-import { useLocale } from '../lib/hooks';
+import { useLocale, usePageTitle } from '../lib/hooks';
+import { usePrefetchAfterLogin } from '../lib/prefetch';
 
 /** Only paths inside the app are followed after login (no open redirect). */
 function safeNext(next: string | null): string {
@@ -23,6 +24,8 @@ export function LoginPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const next = safeNext(params.get('next'));
+  usePrefetchAfterLogin();
+  usePageTitle(t('login.submit'));
 
   if (state.status === 'authenticated') return <Navigate to={next} replace />;
 

@@ -11,6 +11,7 @@ import { ConfirmModal } from '../../components/ConfirmModal';
 import { DocumentsTable } from '../../components/DocumentsTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
+import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { fieldErrors, generalError } from '../../lib/errors';
 import { SendHistory } from '../documents/SendHistory';
 import { EmailBounceNotice } from './EmailBounceNotice';
@@ -111,13 +112,20 @@ export function CustomerPage() {
     placeholderData: keepPreviousData,
   });
 
+  // Unsaved: what would be sent differs from what is stored (or from an empty form).
+  const dirty = JSON.stringify(toInput(form)) !== JSON.stringify(toInput(customer.data ? toForm(customer.data) : EMPTY));
+  const { guard, leaveWithoutAsking } = useUnsavedChanges(dirty);
+
   const save = useMutation({
     mutationFn: (input: CustomerInput) => (isNew ? api.post<Customer>('/api/customers', input) : api.patch<Customer>(`/api/customers/${customerId}`, input)),
     onSuccess: (saved) => {
       queryClient.setQueryData(['customer', saved.id], saved);
       void queryClient.invalidateQueries({ queryKey: ['customers'] });
       notifications.show({ color: 'green', icon: <IconCheck size={16} />, message: t('customers.saved', { name: saved.displayName }) });
-      if (isNew) navigate(`/customers/${saved.id}${tab !== 'customer' ? `?tab=${tab}` : ''}`, { replace: true });
+      if (isNew) {
+        leaveWithoutAsking();
+        navigate(`/customers/${saved.id}${tab !== 'customer' ? `?tab=${tab}` : ''}`, { replace: true });
+      }
     },
     onError: (error) => {
       // Show the tab where the first invalid field is.
@@ -131,6 +139,7 @@ export function CustomerPage() {
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['customers'] });
       notifications.show({ color: 'green', message: t('customers.deleted') });
+      leaveWithoutAsking();
       navigate('/customers');
     },
     onError: () => setConfirmDelete(false),
@@ -319,6 +328,7 @@ export function CustomerPage() {
       >
         <Text>{t('customers.deleteText', { name: customer.data?.displayName ?? '' })}</Text>
       </ConfirmModal>
+      {guard}
     </>
   );
 }

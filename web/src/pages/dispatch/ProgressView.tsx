@@ -149,13 +149,13 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
             {t('dispatchUi.result.progress', { done, total: d.total, percent })}
           </Text>
         </Group>
-        <Progress.Root size={22} aria-label={t('dispatchUi.result.progressTitle')} data-testid="dispatch-progress" data-done={done} data-total={d.total}>
+        <Progress.Root size={22} role="group" aria-label={t('dispatchUi.result.progressTitle')} data-testid="dispatch-progress" data-done={done} data-total={d.total}>
           {d.total > 0 && (
             <>
-              <Progress.Section value={(100 * d.sent) / d.total} color="green" animated={!finished} />
-              <Progress.Section value={(100 * d.failed) / d.total} color="red" />
-              <Progress.Section value={(100 * d.uncertain) / d.total} color="orange" />
-              <Progress.Section value={(100 * d.cancelled) / d.total} color="gray" />
+              <Progress.Section value={(100 * d.sent) / d.total} color="green" animated={!finished} aria-label={`${t('dispatchUi.state.sent')}: ${d.sent}`} />
+              <Progress.Section value={(100 * d.failed) / d.total} color="red" aria-label={`${t('dispatchUi.state.failed')}: ${d.failed}`} />
+              <Progress.Section value={(100 * d.uncertain) / d.total} color="orange" aria-label={`${t('dispatchUi.state.uncertain')}: ${d.uncertain}`} />
+              <Progress.Section value={(100 * d.cancelled) / d.total} color="gray" aria-label={`${t('dispatchUi.state.cancelled')}: ${d.cancelled}`} />
             </>
           )}
         </Progress.Root>

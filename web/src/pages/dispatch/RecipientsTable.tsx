@@ -28,7 +28,7 @@ export function RecipientsTable(props: {
   const someOnPage = ids.some((id) => props.selection.selected.has(id));
   return (
     <Table.ScrollContainer minWidth={900}>
-      <Table striped={false} highlightOnHover verticalSpacing={6} aria-label={t('dispatchUi.dialog.recipients')} aria-multiselectable className="select-table">
+      <Table striped={false} highlightOnHover verticalSpacing={6} aria-label={t('dispatchUi.dialog.recipients')} className="select-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th w={36}>

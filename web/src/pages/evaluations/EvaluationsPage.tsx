@@ -285,7 +285,7 @@ export function EvaluationsPage() {
         ) : (
           <>
             <Table.ScrollContainer minWidth={960}>
-              <Table highlightOnHover verticalSpacing={5} aria-label={t('dispatchUi.evaluations.title')} aria-multiselectable style={{ opacity: list.isFetching && list.isPlaceholderData ? 0.6 : 1 }}>
+              <Table highlightOnHover verticalSpacing={5} aria-label={t('dispatchUi.evaluations.title')} aria-busy={list.isFetching} style={{ opacity: list.isFetching && list.isPlaceholderData ? 0.6 : 1 }}>
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th w={36}>

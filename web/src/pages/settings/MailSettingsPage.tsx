@@ -9,6 +9,7 @@ import type { ConnectionTestOutcome, MailPreset, MailSettings, MailSettingsRespo
 import { useUser } from '../../auth/session';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
+import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { errorMessage, generalError } from '../../lib/errors';
 import { useFieldErrors, useLocale } from '../../lib/hooks';
 import { itemsOf } from '../../lib/items';
@@ -97,6 +98,7 @@ export function MailSettingsPage() {
     if (saved) setForm(toForm(saved));
     if (saved) setImap(imapToForm(saved.imap));
   }, [saved]);
+  const { guard } = useUnsavedChanges(JSON.stringify(toInput(form)) !== JSON.stringify(toInput(saved ? toForm(saved) : EMPTY)));
 
   const save = useMutation({
     mutationFn: (f: FormState) => api.put<MailSettings>('/api/settings/mail', toInput(f, imap)),
@@ -360,6 +362,7 @@ export function MailSettingsPage() {
           </Stack>
         </Grid.Col>
       </Grid>
+      {guard}
     </>
   );
 }

@@ -12,6 +12,7 @@ import { ConfirmModal } from '../../components/ConfirmModal';
 import { CustomerPicker } from '../../components/CustomerPicker';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
+import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { errorMessage, generalError } from '../../lib/errors';
 import { useFieldErrors } from '../../lib/hooks';
 import { useDebounced } from '../../lib/useDebounced';
@@ -49,11 +50,13 @@ function TemplateEditor({ template }: { template: Template | null }) {
   const { isAdmin } = useUser();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState<FormState>(
+  const [stored, setStored] = useState<FormState>(() =>
     template
       ? { name: template.name, kind: template.kind, language: template.language, subject: template.subject, body: template.body }
       : { name: '', kind: 'customerNotification', language: i18n.language === 'en' ? 'en' : 'de', subject: t('templates.defaultSubject', { skipInterpolation: true }), body: t('templates.defaultBody', { skipInterpolation: true }) },
   );
+  const [form, setForm] = useState<FormState>(stored);
+  const { guard, leaveWithoutAsking } = useUnsavedChanges(JSON.stringify(form) !== JSON.stringify(stored));
   const [customerId, setCustomerId] = useState<number | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const subjectRef = useRef<HTMLInputElement>(null);
@@ -63,17 +66,22 @@ function TemplateEditor({ template }: { template: Template | null }) {
 
   const save = useMutation({
     mutationFn: (f: FormState) => (template ? api.put<Template>(`/api/templates/${template.id}`, { ...f, active: template.active ?? true }) : api.post<Template>('/api/templates', { ...f, active: true })),
-    onSuccess: (saved) => {
+    onSuccess: (saved, sent) => {
+      setStored(sent);
       queryClient.setQueryData(['template', saved.id], saved);
       void queryClient.invalidateQueries({ queryKey: ['templates'] });
       notifications.show({ color: 'green', icon: <IconCheck size={16} />, message: t('templates.saved') });
-      if (!template) navigate(`/templates/${saved.id}`, { replace: true });
+      if (!template) {
+        leaveWithoutAsking();
+        navigate(`/templates/${saved.id}`, { replace: true });
+      }
     },
   });
   const remove = useMutation({
     mutationFn: () => api.send('DELETE', `/api/templates/${template?.id ?? 0}`),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['templates'] });
+      leaveWithoutAsking();
       navigate('/templates');
     },
     onError: () => setConfirmDelete(false),
@@ -276,6 +284,7 @@ function TemplateEditor({ template }: { template: Template | null }) {
       >
         <Text>{t('templates.deleteText', { name: template?.name ?? '' })}</Text>
       </ConfirmModal>
+      {guard}
     </>
   );
 }
