@@ -89,7 +89,10 @@ export class Api {
 
   async send(method: 'POST' | 'PUT', path: string, data: unknown, contentType?: string): Promise<unknown> {
     const headers: Record<string, string> = { 'x-csrf-token': await this.csrf(), ...(contentType ? { 'content-type': contentType } : {}) };
-    const response = method === 'POST' ? await this.page.request.post(path, { headers, data: typeof data === 'string' ? data : (data ?? {}) }) : await this.page.request.put(path, { headers, data: data ?? {} });
+    // Set-up requests wait for the server's answer (an import of 5,000 rows took longer than the
+    // context's 15 s on a loaded machine); the test's own timeout still bounds them.
+    const timeout = 0;
+    const response = method === 'POST' ? await this.page.request.post(path, { headers, timeout, data: typeof data === 'string' ? data : (data ?? {}) }) : await this.page.request.put(path, { headers, timeout, data: data ?? {} });
     const body: unknown = await response.json().catch(() => null);
     if (!response.ok()) throw new Error(`${method} ${path} → ${response.status()}: ${JSON.stringify(body)}`);
     return body;

@@ -38,8 +38,13 @@ export async function startApp(extraEnv: Record<string, string> = {}, options: {
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
+    // A stall, not a budget: creating the demo data prints its progress, and on a loaded machine
+    // it takes longer than a minute; only a minute without any output means the start hangs.
+    const stalled = () => reject(new Error(`server printed nothing for 60 s while starting:\n${output}`));
+    let timer = setTimeout(stalled, 60_000);
     const onData = (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(stalled, 60_000);
       output += chunk.toString();
       const match = /running at (http:\/\/[^\s;]+)/.exec(output);
       if (match?.[1]) {
