@@ -98,7 +98,7 @@ export function MailSettingsPage() {
     if (saved) setForm(toForm(saved));
     if (saved) setImap(imapToForm(saved.imap));
   }, [saved]);
-  const { guard } = useUnsavedChanges(JSON.stringify(toInput(form)) !== JSON.stringify(toInput(saved ? toForm(saved) : EMPTY)));
+  const { guard } = useUnsavedChanges(JSON.stringify(toInput(form, imap)) !== JSON.stringify(saved ? toInput(toForm(saved), imapToForm(saved.imap)) : toInput(EMPTY, EMPTY_IMAP)));
 
   const save = useMutation({
     mutationFn: (f: FormState) => api.put<MailSettings>('/api/settings/mail', toInput(f, imap)),
