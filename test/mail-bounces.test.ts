@@ -4,10 +4,11 @@ import { createDispatchPorts } from '../src/dispatch/adapters.ts';
 import { startDispatchWorkerWith } from '../src/dispatch/engine/worker.ts';
 import { startBouncePoller, takeLease, BOUNCE_LEASE } from '../src/mail/bounces/poller.ts';
 import { mailSettingsInput, saveMailSettings } from '../src/mail/settings.ts';
-import { createTemplate, TEST_SECRET, until } from './dispatch-support.ts';
+import { createTemplate, TEST_SECRET } from './dispatch-support.ts';
 import { seedInvoices, startDispatchOf } from './dispatch-seed.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { createTestDb, testDialects, type TestDb } from './helpers/db.ts';
+import { waitFor } from './helpers/wait.ts';
 import { makeCustomer } from './helpers/factories.ts';
 import { startMailStack, type MailStack } from './helpers/mail-servers.ts';
 
@@ -22,7 +23,7 @@ describe.each(testDialects)('bounces through Postfix and Dovecot on %s', (dialec
   let stack: MailStack;
   beforeAll(async () => {
     stack = await startMailStack();
-  });
+  }, 120_000);
   afterAll(async () => {
     await stack?.stop();
   });
@@ -51,10 +52,11 @@ describe.each(testDialects)('bounces through Postfix and Dovecot on %s', (dialec
       const worker = startDispatchWorkerWith({ db: t.db, ports: createDispatchPorts({ secret: TEST_SECRET }), pollMs: 30, sweepMs: 200 });
       const dispatchId = await startDispatchOf(t.db, documentIds, await createTemplate(t.db), TEST_SECRET);
       worker.wake();
-      await until(async () => (await k.selectFrom('deliveries').select('id').where('state', '=', 'sent').execute()).length === 3, 30_000);
+      const sentCount = async () => (await k.selectFrom('deliveries').select('id').where('state', '=', 'sent').execute()).length;
+      await waitFor(async () => (await sentCount()) === 3, { progress: sentCount, what: 'three deliveries sent' });
       await worker.stop();
       // Postfix takes every message (250) and returns the two it cannot deliver
-      await until(() => stack.delivered(stack.mailbox.user).length >= before + 2, 30_000);
+      await waitFor(() => stack.delivered(stack.mailbox.user).length >= before + 2, { what: 'two reports returned by Postfix' });
       const returned = stack.delivered(stack.mailbox.user).slice(before);
       expect(returned.every((raw) => raw.toString('utf8').includes('Content-Type: message/delivery-status'))).toBe(true);
       if (verp) expect(returned.every((raw) => /^Delivered-To: rechnung\+d\d+@praxis\.test$/m.test(raw.toString('utf8')))).toBe(true);
@@ -92,11 +94,13 @@ describe.each(testDialects)('bounces through Postfix and Dovecot on %s', (dialec
     }
   }
 
-  it('matches the bounces by the original Message-ID', async () => {
+  // Postfix's queue and the worker share the machine with the rest of the suite: no fixed budget
+  // for the waits above (they fail when nothing moves for a minute), a generous one for the test.
+  it('matches the bounces by the original Message-ID', { timeout: 300_000 }, async () => {
     await scenario(false);
   });
 
-  it('matches the bounces by the VERP return path', async () => {
+  it('matches the bounces by the VERP return path', { timeout: 300_000 }, async () => {
     await scenario(true);
   });
 });
