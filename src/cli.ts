@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
 import { SYSTEM_ACTOR } from './commands/context.ts';
 import { importCustomers, importDocuments } from './commands/import.ts';
+import { CSV_ENCODINGS } from './commands/import-encoding.ts';
 import { createUser } from './commands/users.ts';
 import { openDatabase } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -85,16 +86,19 @@ program
   .command('import')
   .description('import customers or documents from a CSV file (all rows or none)')
   .argument('<what>', 'customers | documents')
-  .argument('<file>', 'CSV file, UTF-8, ";" or "," separated')
+  .argument('<file>', 'CSV file, UTF-8 or Windows-1252, ";" or "," separated')
   .option('--dry-run', 'only check the file')
-  .action(async (what: string, file: string, options: { dryRun?: boolean }) => {
+  .option('--encoding <encoding>', 'auto (UTF-8 if valid, else Windows-1252) | utf-8 | windows-1252', 'auto')
+  .action(async (what: string, file: string, options: { dryRun?: boolean; encoding: string }) => {
     if (what !== 'customers' && what !== 'documents') throw new ConfigError('import what? customers or documents');
+    const encoding = CSV_ENCODINGS.find((e) => e === options.encoding.toLowerCase());
+    if (!encoding) throw new ConfigError(`--encoding must be one of ${CSV_ENCODINGS.join(', ')}`);
     const { db } = openFromEnv();
     await migrateToLatest(db);
     const csv = readFileSync(file);
     const run = what === 'customers' ? importCustomers : importDocuments;
     try {
-      const report = await db.kysely.transaction().execute((trx) => run({ trx, actor: SYSTEM_ACTOR, csv, dryRun: options.dryRun === true }));
+      const report = await db.kysely.transaction().execute((trx) => run({ trx, actor: SYSTEM_ACTOR, csv, dryRun: options.dryRun === true, encoding }));
       if (what === 'documents' && !report.dryRun && report.created > 0) await archiveMissingPdfs({ db: db.kysely });
       for (const e of report.errors) console.error(`  ${e.message}`);
       console.log(report.dryRun ? `checked ${report.rows} rows, ${report.errors.length} problem(s)` : `imported ${report.created} ${what} from ${report.rows} rows`);

@@ -65,9 +65,10 @@ describe.each(testDialects)('CSV import on %s', (dialect) => {
     expect(tabs.json()).toMatchObject({ code: 'import.columnMissing', row: 1 });
     expect(tabs.json().message).toContain('separated');
 
-    const latin1 = await post('customers', csv('Nachname;Ort\nMeier;Köln\nMüller;Düsseldorf\n', 'latin1'));
+    // Latin-1 bytes where UTF-8 was asked for: the line of the first invalid byte
+    const latin1 = await post('customers', csv('Nachname;Ort\nMeier;Köln\nMüller;Düsseldorf\n', 'latin1'), '?encoding=utf-8');
     expect(latin1.statusCode).toBe(400);
-    expect(latin1.json()).toMatchObject({ code: 'import.encodingInvalid', row: 2 });
+    expect(latin1.json()).toMatchObject({ code: 'import.encodingInvalid', row: 2, field: 'encoding' });
 
     const docs = await post('documents', csv('Beleg;Kundennummer;Beschreibung;Menge\nA;K-90001;x;1\n'));
     expect(docs.json().code).toBe('import.columnMissing');

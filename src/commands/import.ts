@@ -8,15 +8,19 @@ import { createCustomer } from './customers.ts';
 import { createDocument, finalizeDocument, toLineInputs } from './documents.ts';
 import { validateLines } from '../domain/document.ts';
 import { forbiddenCharacter, forbiddenCharacterMessage } from '../domain/text-input.ts';
+import { decodeCsv, type CsvEncoding, type DecodedEncoding } from './import-encoding.ts';
 
 /**
- * CSV import as German spreadsheet programs export it: UTF-8 (with or without BOM), `;` or `,`
+ * CSV import as German spreadsheet programs export it: UTF-8 (with or without BOM) or Windows-1252
+ * (./import-encoding.ts), `;` or `,`
  * separated, German or English headers. Every row is validated first; on any error nothing is
  * written and the answer lists each bad row (1-based, the header is row 1) with field and reason.
  */
 
 export interface ImportReport {
   dryRun: boolean;
+  /** how the file was read (`auto` resolved) */
+  encoding: DecodedEncoding;
   rows: number;
   created: number;
   errors: ErrorDetail[];
@@ -60,35 +64,9 @@ type DocumentColumn = keyof typeof DOCUMENT_COLUMNS;
 
 const normalizeHeader = (h: string): string => h.trim().toLowerCase().replace(/\s+/g, ' ').replace(/_/g, '');
 
-function decodeUtf8(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    const text = bytes.toString('latin1');
-    const line = text.slice(0, firstInvalidUtf8Offset(bytes)).split('\n').length;
-    throw new AppError('validation', 'import.encodingInvalid', `the file is not UTF-8 (first invalid byte in line ${line}); save it as "CSV UTF-8"`, { row: line });
-  }
-}
-
-function firstInvalidUtf8Offset(bytes: Buffer): number {
-  for (let i = 1; i <= bytes.length; i++) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, i));
-    } catch {
-      // A truncated multi-byte sequence at the end is not yet invalid; look one further.
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, Math.min(bytes.length, i + 3)));
-      } catch {
-        return i - 1;
-      }
-    }
-  }
-  return bytes.length;
-}
-
 /** `rows[i]` is line i + 2 of the file; empty lines are `null`. */
-function parseCsv(bytes: Buffer): { header: string[]; rows: (string[] | null)[] } {
-  const text = decodeUtf8(bytes);
+function parseCsv(bytes: Buffer, encoding: CsvEncoding): { header: string[]; rows: (string[] | null)[]; encoding: DecodedEncoding } {
+  const { text, encoding: decodedAs } = decodeCsv(bytes, encoding);
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
   let records: string[][];
@@ -102,7 +80,7 @@ function parseCsv(bytes: Buffer): { header: string[]; rows: (string[] | null)[] 
   }
   const [header, ...rows] = records;
   if (!header || header.every((h) => h === '')) throw new AppError('validation', 'import.empty', 'the file is empty');
-  return { header: header.map(normalizeHeader), rows: rows.map((cells) => (cells.every((c) => c === '') ? null : cells)) };
+  return { header: header.map(normalizeHeader), rows: rows.map((cells) => (cells.every((c) => c === '') ? null : cells)), encoding: decodedAs };
 }
 
 const truthy = (v: string): boolean => ['1', 'ja', 'yes', 'true', 'x', 'wahr', 'j', 'y'].includes(v.trim().toLowerCase());
@@ -128,9 +106,9 @@ function normalizeDate(value: string): string {
   return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
 }
 
-export async function importCustomers(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean }): Promise<ImportReport> {
+export async function importCustomers(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean; encoding?: CsvEncoding }): Promise<ImportReport> {
   const { trx, actor, csv, dryRun } = input;
-  const { header, rows } = parseCsv(csv);
+  const { header, rows, encoding } = parseCsv(csv, input.encoding ?? 'auto');
   const columns = header.map((h) => CUSTOMER_COLUMNS[h]);
   if (!columns.includes('lastName') && !columns.includes('companyName')) {
     throw new AppError('validation', 'import.columnMissing', `a column "Nachname" (lastName) or "Firma" (companyName) is required; found: ${header.join(', ')}. Is the file separated by ";" or ","?`, { row: 1, field: 'lastName' });
@@ -173,14 +151,14 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; csv:
       errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
     }
   }
-  return finish({ trx, actor, errors, dryRun, rows: rows.filter(Boolean).length, entity: 'customer' }, async () => {
+  return finish({ trx, actor, errors, dryRun, encoding, rows: rows.filter(Boolean).length, entity: 'customer' }, async () => {
     for (const { data } of parsed) await createCustomer({ trx, actor, data });
     return parsed.length;
   });
 }
 
 async function finish(
-  ctx: { trx: Executor; actor: Actor; errors: ErrorDetail[]; dryRun: boolean; rows: number; entity: string },
+  ctx: { trx: Executor; actor: Actor; errors: ErrorDetail[]; dryRun: boolean; encoding: DecodedEncoding; rows: number; entity: string },
   write: () => Promise<number>,
 ): Promise<ImportReport> {
   const errors = [...ctx.errors].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
@@ -192,10 +170,10 @@ async function finish(
       ...(first?.field !== undefined ? { field: first.field } : {}),
     });
   }
-  if (ctx.dryRun) return { dryRun: true, rows: ctx.rows, created: 0, errors };
+  if (ctx.dryRun) return { dryRun: true, encoding: ctx.encoding, rows: ctx.rows, created: 0, errors };
   const created = await write();
   await audit(ctx.trx, ctx.actor, `import.${ctx.entity}s`, ctx.entity, null, { rows: ctx.rows, created });
-  return { dryRun: false, rows: ctx.rows, created, errors: [] };
+  return { dryRun: false, encoding: ctx.encoding, rows: ctx.rows, created, errors: [] };
 }
 
 interface PendingDocument {
@@ -216,9 +194,9 @@ interface PendingDocument {
  * Documents with status "final" are finalised after import (numbered from our sequence);
  * a given number is kept for documents that were issued by another system.
  */
-export async function importDocuments(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean }): Promise<ImportReport> {
+export async function importDocuments(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean; encoding?: CsvEncoding }): Promise<ImportReport> {
   const { trx, actor, csv, dryRun } = input;
-  const { header, rows } = parseCsv(csv);
+  const { header, rows, encoding } = parseCsv(csv, input.encoding ?? 'auto');
   const aliases: Record<DocumentColumn, readonly string[]> = DOCUMENT_COLUMNS;
   const positions = new Map<DocumentColumn, number>();
   const index = (key: DocumentColumn): number => {
@@ -351,7 +329,7 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
     valid.push({ doc, data: result.data });
   }
 
-  return finish({ trx, actor, errors, dryRun, rows: rows.filter(Boolean).length, entity: 'document' }, async () => {
+  return finish({ trx, actor, errors, dryRun, encoding, rows: rows.filter(Boolean).length, entity: 'document' }, async () => {
     for (const { doc, data } of valid) {
       try {
         const created = await createDocument({ trx, actor, data });
