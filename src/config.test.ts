@@ -28,4 +28,11 @@ describe('configuration', () => {
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     expect(loadConfig({ FAKTURA_DATA_DIR: dir(), DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
   });
+  it('trusts no proxy by default; FAKTURA_TRUST_PROXY takes a hop count or proxy addresses, never "true"', () => {
+    expect(loadConfig({ FAKTURA_DATA_DIR: dir() }).trustProxy).toBe(false);
+    expect(loadConfig({ FAKTURA_DATA_DIR: dir(), FAKTURA_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ FAKTURA_DATA_DIR: dir(), FAKTURA_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,loopback' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', 'loopback']);
+    expect(() => loadConfig({ FAKTURA_DATA_DIR: dir(), FAKTURA_TRUST_PROXY: 'true' })).toThrow(/FAKTURA_TRUST_PROXY/);
+    expect(() => loadConfig({ FAKTURA_DATA_DIR: dir(), FAKTURA_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/FAKTURA_TRUST_PROXY/);
+  });
 });

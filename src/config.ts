@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 
@@ -28,7 +29,35 @@ const envSchema = z.object({
   FAKTURA_RATE_MINUTE_MS: z.coerce.number().int().min(1000).max(60_000).default(60_000),
   // How often the worker reads the bounce mailbox (when one is configured); 0 switches it off.
   FAKTURA_BOUNCE_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  // Which reverse proxies may tell the client's address in X-Forwarded-For: a hop count or a
+  // list of addresses/subnets. Unset: none (the socket's address is the client's).
+  FAKTURA_TRUST_PROXY: z
+    .string()
+    .refine((value) => parseTrustProxy(value) !== undefined, 'must be a hop count (e.g. 1) or a comma-separated list of proxy addresses or subnets (e.g. 127.0.0.1,10.0.0.0/8)')
+    .optional(),
 });
+
+/**
+ * `FAKTURA_TRUST_PROXY`: a number of proxy hops, or addresses/subnets (and proxy-addr's names
+ * loopback, linklocal, uniquelocal). Never `true`: trusting every hop lets a client pick its own
+ * address by sending X-Forwarded-For, which defeats every limit keyed by address.
+ */
+export function parseTrustProxy(value: string): number | string[] | undefined {
+  const trimmed = value.trim();
+  if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
+  const parts = trimmed.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  if (parts.length === 0) return undefined;
+  const valid = parts.every((part) => {
+    if (part === 'loopback' || part === 'linklocal' || part === 'uniquelocal') return true;
+    const [address, bits, ...rest] = part.split('/');
+    if (rest.length > 0 || address === undefined) return false;
+    const family = isIP(address);
+    if (family === 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  });
+  return valid ? parts : undefined;
+}
 
 export interface Config {
   dataDir: string;
@@ -43,6 +72,8 @@ export interface Config {
   mailCatcherPort: number;
   sessionHours: number;
   worker: { leaseMs: number; rateMinuteMs: number; bouncePollMs: number };
+  /** Fastify's `trustProxy`: false (default), a hop count, or proxy addresses/subnets. */
+  trustProxy: false | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -82,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailCatcherPort: e.FAKTURA_MAIL_CATCHER_PORT,
     sessionHours: e.FAKTURA_SESSION_HOURS,
     worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
+    trustProxy: e.FAKTURA_TRUST_PROXY === undefined ? false : (parseTrustProxy(e.FAKTURA_TRUST_PROXY) ?? false),
   };
 }
 

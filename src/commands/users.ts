@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { isValidEmail } from '../domain/customer.ts';
 import { AppError, conflict, notFound, validationError } from '../domain/errors.ts';
-import type { UserRow } from '../db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../db/schema.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 
 // OWASP's recommended argon2id parameters (m=19 MiB, t=2, p=1): ~15 ms per hash on this hardware.
@@ -102,21 +103,42 @@ export interface SessionInfo {
 /** A dummy hash so that a login for an unknown e-mail takes as long as one with a wrong password. */
 let dummyHash: Promise<string> | undefined;
 
-export async function login(input: { trx: Executor; email: string; password: string; sessionHours: number }): Promise<{ token: string; session: SessionInfo }> {
-  const { trx, email, password, sessionHours } = input;
-  const user = await trx.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+export const invalidCredentials = (): AppError => new AppError('unauthenticated', 'auth.invalidCredentials', 'e-mail or password is wrong');
+
+/**
+ * How a login may check a password: `limit` runs the check when a slot is free (or answers
+ * undefined when too many are waiting). The HTTP layer passes its LoginThrottle; the default runs
+ * it at once.
+ */
+export interface PasswordCheckLimit {
+  limitCheck<T>(fn: () => Promise<T>): Promise<T | undefined>;
+}
+
+const UNLIMITED: PasswordCheckLimit = { limitCheck: (fn) => fn() };
+
+/**
+ * Checks e-mail and password and opens a session. The password hash is checked with no database
+ * connection or transaction held (argon2 takes ~15 ms of CPU; on SQLite a transaction held across
+ * it made every other request wait behind a flood of logins, issue 15 item 1). Only the session's
+ * insert runs in a short transaction afterwards.
+ */
+export async function login(input: { db: Kysely<Database>; email: string; password: string; sessionHours: number; limit?: PasswordCheckLimit }): Promise<{ token: string; session: SessionInfo }> {
+  const { db, email, password, sessionHours } = input;
+  const user = await db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  const ok = await verify(user?.password_hash ?? (await dummyHash), password);
-  if (!user || !ok || user.disabled === 1) {
-    throw new AppError('unauthenticated', 'auth.invalidCredentials', 'e-mail or password is wrong');
-  }
+  const hashToCheck = user?.password_hash ?? (await dummyHash);
+  const ok = await (input.limit ?? UNLIMITED).limitCheck(() => verify(hashToCheck, password));
+  if (ok === undefined) throw new AppError('unavailable', 'auth.busy', 'too many logins are being checked right now; try again in a moment');
+  if (!user || !ok || user.disabled === 1) throw invalidCredentials();
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const now = new Date();
   const expiresAt = new Date(now.getTime() + sessionHours * 3_600_000).toISOString();
-  await trx.insertInto('sessions').values({ id: sha256(token), user_id: user.id, csrf_token: csrfToken, created_at: now.toISOString(), expires_at: expiresAt }).execute();
-  await trx.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
-  await audit(trx, { userId: user.id, tokenId: null, role: user.role }, 'auth.login', 'user', user.id);
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('sessions').values({ id: sha256(token), user_id: user.id, csrf_token: csrfToken, created_at: now.toISOString(), expires_at: expiresAt }).execute();
+    await trx.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
+    await audit(trx, { userId: user.id, tokenId: null, role: user.role }, 'auth.login', 'user', user.id);
+  });
   return { token, session: { user, csrfToken, expiresAt } };
 }
 

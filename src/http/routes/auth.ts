@@ -5,6 +5,7 @@ import { login, logout, updateUser } from '../../commands/users.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { LoginResult, Me } from '../api-types.ts';
 import { SESSION_COOKIE, requireActor } from '../auth.ts';
+import { LoginThrottle } from '../login-throttle.ts';
 import type { AppDeps } from '../deps.ts';
 import { presentUser } from '../presenters.ts';
 
@@ -14,12 +15,30 @@ export const authRoutes =
     const db = deps.db.kysely;
     const secureCookie = deps.config.baseUrl?.startsWith('https://') ?? false;
 
+    const throttle = new LoginThrottle();
+
     app.post('/api/auth/login', {
-      // Slows down password guessing per client address.
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: { tags: ['auth'], summary: 'Log in; sets an HttpOnly session cookie', body: z.strictObject({ email: singleLineText({ max: 254, trim: false }), password: z.string().max(500) }) },
       handler: async (request, reply) => {
-        const { token, session } = await db.transaction().execute((trx) => login({ trx, ...request.body, sessionHours: deps.config.sessionHours }));
+        // request.ip is the socket's address unless FAKTURA_TRUST_PROXY names the proxy in front.
+        const address = request.ip;
+        const account = request.body.email.trim().toLowerCase();
+        const decision = throttle.check(address, account);
+        if (!decision.ok) {
+          const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+          reply.header('retry-after', String(seconds));
+          throw new AppError('rateLimited', 'auth.loginThrottled', `too many failed logins ${decision.reason === 'address' ? 'from this address' : 'for this account'}; try again in ${seconds} s`, { meta: { retryAfterSeconds: seconds } });
+        }
+        let result;
+        try {
+          result = await login({ db, email: account, password: request.body.password, sessionHours: deps.config.sessionHours, limit: throttle });
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'auth.invalidCredentials') throttle.failed(address, account);
+          if (error instanceof AppError && error.code === 'auth.busy') reply.header('retry-after', '1');
+          throw error;
+        }
+        throttle.succeeded(address, account);
+        const { token, session } = result;
         reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookie, expires: new Date(session.expiresAt) });
         return { user: presentUser(session.user), csrfToken: session.csrfToken, expiresAt: session.expiresAt } satisfies LoginResult;
       },
