@@ -164,7 +164,7 @@ export async function createDemoData(db: Db, options: { customers?: number; docu
           },
         });
         // The newest documents stay drafts, as in a real practice's week.
-        if (daysAgo > 5 || random() < 0.5) await finalizeDocument({ trx, actor, id: doc.id, archivePdf: false });
+        if (daysAgo > 5 || random() < 0.5) await finalizeDocument({ trx, actor, id: doc.id, archivePdf: false, confirmIssueDate: true });
         done++;
       }
     });

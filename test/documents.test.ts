@@ -66,7 +66,7 @@ describe.each(testDialects)('documents on %s', (dialect) => {
   it('assigns gap-free numbers under concurrent finalisation', async () => {
     const customer = await makeCustomer(t.staff);
     const drafts = await Promise.all(Array.from({ length: 20 }, () => makeDocument(t.staff, customer.id, { type: 'quote', issueDate: '2027-01-05' })));
-    const results = await Promise.all(drafts.map((d) => t.staff.post(`/api/documents/${d.id}/finalize`)));
+    const results = await Promise.all(drafts.map((d) => t.staff.post(`/api/documents/${d.id}/finalize`, { confirmIssueDate: true })));
     expect(results.map((r) => r.statusCode)).toEqual(drafts.map(() => 200));
     const numbers = results.map((r) => r.json().number as string).sort();
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => `AN-2027-${String(i + 1).padStart(5, '0')}`));

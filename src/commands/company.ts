@@ -3,7 +3,7 @@ import type { Company } from '../domain/company.ts';
 import { isValidEmail } from '../domain/customer.ts';
 import { validationError } from '../domain/errors.ts';
 import type { CompanyInput } from '../domain/inputs.ts';
-import { DEFAULT_NUMBER_PATTERNS, validateNumberPattern } from '../domain/numbering.ts';
+import { DEFAULT_NUMBER_PATTERNS, validateNumberPattern, validateNumberPatterns } from '../domain/numbering.ts';
 import type { CompanyRow } from '../db/schema.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 
@@ -104,6 +104,7 @@ export function validateCompany(c: CompanyInput): void {
   validateNumberPattern(c.invoiceNumberPattern, 'invoiceNumberPattern');
   validateNumberPattern(c.quoteNumberPattern, 'quoteNumberPattern');
   validateNumberPattern(c.creditNoteNumberPattern, 'creditNoteNumberPattern');
+  validateNumberPatterns({ invoice: c.invoiceNumberPattern, quote: c.quoteNumberPattern, creditNote: c.creditNoteNumberPattern });
   if (c.iban && !isValidIban(c.iban)) throw validationError('company.ibanInvalid', 'IBAN check digits are wrong', 'iban');
   if (c.bic && !/^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/i.test(c.bic)) throw validationError('company.bicInvalid', 'BIC must have 8 or 11 characters', 'bic');
   if (c.email && !isValidEmail(c.email)) throw validationError('company.emailInvalid', 'e-mail is not a valid address', 'email');

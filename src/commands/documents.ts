@@ -16,7 +16,7 @@ import {
 import { AppError, notFound } from '../domain/errors.ts';
 import type { DocumentInput, DocumentPatch, LineInput } from '../domain/inputs.ts';
 import type { DocumentCustomer, RenderableDocument } from '../domain/issued-document.ts';
-import { formatDocumentNumber, sequenceYear } from '../domain/numbering.ts';
+import { formatDocumentNumber, issueDateNeedsConfirmation, parseDocumentNumber, sequenceYear } from '../domain/numbering.ts';
 import type { DocumentListItem } from '../http/api-types.ts';
 import { likeContains } from '../db/like.ts';
 import { isIndexableWord, searchWords } from '../db/search.ts';
@@ -24,7 +24,7 @@ import type { DocumentLineRow, DocumentRow } from '../db/schema.ts';
 import { getCompany } from './company.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 import { documentCustomerFromRow, getCustomer } from './customers.ts';
-import { nextSequenceValue } from './sequences.ts';
+import { advanceSequenceTo, nextSequenceValue } from './sequences.ts';
 import { databasePdfArchive } from '../pdf/archive.ts';
 import { renderDocumentPdf } from '../pdf/render.ts';
 
@@ -189,10 +189,28 @@ async function customerSnapshot(trx: Executor, customerId: number): Promise<Docu
  * PDFs after commit with `archiveMissingPdfs`, which renders them on all cores from the same frozen
  * snapshots — the bytes are the same as if rendered here.
  */
-export async function finalizeDocument(input: { trx: Executor; actor: Actor; id: number; givenNumber?: string; archivePdf?: boolean }): Promise<DocumentWithLines> {
+export async function finalizeDocument(input: {
+  trx: Executor;
+  actor: Actor;
+  id: number;
+  givenNumber?: string;
+  archivePdf?: boolean;
+  /** The user confirmed an issue date in the future or further back than ISSUE_DATE_PAST_DAYS. */
+  confirmIssueDate?: boolean;
+}): Promise<DocumentWithLines> {
   const { trx, actor, id } = input;
   const current = await getDocument(trx, id);
   assertFinalizable(current.status, current.lines.length, id);
+  if (input.givenNumber === undefined && input.confirmIssueDate !== true) {
+    // GoBD: records are made in time; a typo in the year must not be archived forever unasked.
+    const off = issueDateNeedsConfirmation(current.issue_date, today());
+    if (off) {
+      throw new AppError('incomplete', off === 'future' ? 'document.issueDateInFuture' : 'document.issueDateLongAgo', `the issue date ${current.issue_date} is ${off === 'future' ? 'in the future' : 'long ago'}; finalise again with confirmIssueDate: true if it is right`, {
+        field: 'issueDate',
+        meta: { issueDate: current.issue_date, today: today() },
+      });
+    }
+  }
   await freezeAndNumber(trx, current, input.givenNumber);
   // PDF archive hook
   // GoBD: the PDF is rendered once, from the frozen snapshots, and archived in this transaction.
@@ -204,7 +222,8 @@ export async function finalizeDocument(input: { trx: Executor; actor: Actor; id:
 /** `givenNumber`: a document issued by another system and imported keeps its number. */
 async function freezeAndNumber(trx: Executor, doc: DocumentRow, givenNumber?: string): Promise<void> {
   const company = await getCompany(trx);
-  const number = givenNumber ?? formatDocumentNumber(numberPattern(company, doc.type), doc.issue_date, await nextSequenceValue(trx, doc.type, sequenceYear(doc.issue_date)));
+  const number = givenNumber ?? (await nextFreeNumber(trx, company, doc.type, doc.issue_date));
+  if (givenNumber !== undefined) await advancePastGivenNumber(trx, company, givenNumber);
   const { logo: _logo, ...companyWithoutLogo } = company;
   const now = new Date().toISOString();
   const updated = await trx
@@ -222,6 +241,53 @@ async function freezeAndNumber(trx: Executor, doc: DocumentRow, givenNumber?: st
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) {
     throw new AppError('conflict', 'document.notDraft', `document ${doc.id} was finalised concurrently`);
+  }
+}
+
+const DOCUMENT_TYPE_LIST: readonly DocumentType[] = ['invoice', 'quote', 'creditNote'];
+
+async function numberTaken(trx: Executor, number: string): Promise<boolean> {
+  // Across all types: an invoice and a credit note with one number would be a duplicate invoice number.
+  return (await trx.selectFrom('documents').select('id').where('number', '=', number).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * The next number of the type's sequence that no document carries yet. A number in the app's own
+ * pattern can exist already when it was imported before imports advanced the counter, or written
+ * by an older pattern; the counter then moves past the highest such number, once. Should it still
+ * collide, the user is told what to change (409), never a database error (500).
+ */
+async function nextFreeNumber(trx: Executor, company: Company, type: DocumentType, issueDate: string): Promise<string> {
+  const pattern = numberPattern(company, type);
+  const year = sequenceYear(issueDate, pattern);
+  const number = formatDocumentNumber(pattern, issueDate, await nextSequenceValue(trx, type, year));
+  if (!(await numberTaken(trx, number))) return number;
+  // Rare (only after such an import or pattern change), so reading every number is affordable.
+  const candidates = await trx.selectFrom('documents').select('number').where('number', 'is not', null).execute();
+  let highest = 0;
+  for (const { number: existing } of candidates) {
+    const parsed = existing === null ? null : parseDocumentNumber(pattern, existing);
+    if (parsed && (parsed.year === null || sequenceYear(`${parsed.year}-01-01`, pattern) === year)) {
+      highest = Math.max(highest, parsed.counter);
+    }
+  }
+  await advanceSequenceTo(trx, type, year, highest);
+  const retry = formatDocumentNumber(pattern, issueDate, await nextSequenceValue(trx, type, year));
+  if (!(await numberTaken(trx, retry))) return retry;
+  throw new AppError('conflict', 'document.numberCollision', `the next ${type} number ${retry} already exists; change the number pattern for this type in the company settings (e.g. another prefix)`, {
+    field: `${type}NumberPattern`,
+    meta: { number: retry },
+  });
+}
+
+/** An imported number written in one of the app's own patterns moves that type's counter past it. */
+async function advancePastGivenNumber(trx: Executor, company: Company, number: string): Promise<void> {
+  for (const type of DOCUMENT_TYPE_LIST) {
+    const pattern = numberPattern(company, type);
+    const parsed = parseDocumentNumber(pattern, number);
+    if (!parsed) continue;
+    const year = parsed.year === null ? 0 : sequenceYear(`${String(parsed.year).padStart(4, '0')}-01-01`, pattern);
+    await advanceSequenceTo(trx, type, year, parsed.counter);
   }
 }
 

@@ -333,7 +333,8 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
     for (const { doc, data } of valid) {
       try {
         const created = await createDocument({ trx, actor, data });
-        if (doc.final) await finalizeDocument({ trx, actor, id: created.id, archivePdf: false, ...(doc.number ? { givenNumber: doc.number } : {}) });
+        // Imported records are history: their dates are what they were.
+        if (doc.final) await finalizeDocument({ trx, actor, id: created.id, archivePdf: false, confirmIssueDate: true, ...(doc.number ? { givenNumber: doc.number } : {}) });
       } catch (error) {
         if (isAppError(error)) {
           throw new AppError(error.kind, error.code, `row ${doc.firstRow}: ${error.message}; nothing was imported`, { row: doc.firstRow, ...(error.field ? { field: error.field } : {}) });

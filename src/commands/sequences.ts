@@ -20,3 +20,21 @@ export async function nextSequenceValue(trx: Executor, scope: string, year: numb
     .executeTakeFirstOrThrow();
   return row.last_value;
 }
+
+/**
+ * Moves a counter forward to at least `value` (never back), inside the caller's transaction: a
+ * number written in the app's own pattern that came from elsewhere (an import, an older pattern)
+ * must not be issued a second time.
+ */
+export async function advanceSequenceTo(trx: Executor, scope: string, year: number, value: number): Promise<void> {
+  await trx
+    .insertInto('number_sequences')
+    .values({ scope, year, last_value: value })
+    .onConflict((oc) =>
+      oc
+        .columns(['scope', 'year'])
+        .doUpdateSet({ last_value: (eb) => eb.ref('excluded.last_value') })
+        .where('number_sequences.last_value', '<', value),
+    )
+    .execute();
+}

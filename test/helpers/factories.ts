@@ -23,7 +23,7 @@ export async function makeDocument(client: Client, customerId: number, overrides
 
 export async function makeFinalInvoice(client: Client, customerId: number, overrides: Record<string, unknown> = {}) {
   const draft = await makeDocument(client, customerId, overrides);
-  const response = await client.post(`/api/documents/${draft.id}/finalize`);
+  const response = await client.post(`/api/documents/${draft.id}/finalize`, { confirmIssueDate: true });
   if (response.statusCode !== 200) throw new Error(`finalize: ${response.statusCode} ${response.body}`);
   return response.json();
 }

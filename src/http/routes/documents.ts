@@ -9,6 +9,9 @@ import type { AppDeps } from '../deps.ts';
 import { presentDocument } from '../presenters.ts';
 import { documentFilterQuery, idParams, paging } from '../schemas.ts';
 
+/** `confirmIssueDate`: the user confirmed an issue date in the future or long ago (answer 422 document.issueDateInFuture / issueDateLongAgo). */
+const finalizeBody = z.strictObject({ confirmIssueDate: z.boolean().optional() }).nullish();
+
 export const documentRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -53,9 +56,10 @@ export const documentRoutes =
       return reply.status(204).send();
     });
 
-    app.post('/api/documents/:id/finalize', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Finalise: assign the number, freeze, archive the PDF', params: idParams } }, async (request) => {
+    app.post('/api/documents/:id/finalize', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Finalise: assign the number, freeze, archive the PDF', params: idParams, body: finalizeBody } }, async (request) => {
       const actor = requireActor(request);
-      return presentDocument(await db.transaction().execute((trx) => finalizeDocument({ trx, actor, id: request.params.id })));
+      const confirmIssueDate = request.body?.confirmIssueDate === true;
+      return presentDocument(await db.transaction().execute((trx) => finalizeDocument({ trx, actor, id: request.params.id, confirmIssueDate })));
     });
 
     app.post('/api/documents/:id/cancel', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Cancel a final invoice with a credit note', params: idParams } }, async (request) => {

@@ -102,8 +102,10 @@ function DraftEditor({ doc }: { doc: FaktDocument | null }) {
       void queryClient.invalidateQueries({ queryKey: ['documents'] });
     },
   });
+  // GoBD: a date in the future or long ago is asked about before it is archived for good (the server checks the same).
+  const issueDateOff = issueDateWarning(header.issueDate || todayIso());
   const finalize = useMutation({
-    mutationFn: (docId: number) => api.post<FaktDocument>(`/api/documents/${docId}/finalize`),
+    mutationFn: (docId: number) => api.post<FaktDocument>(`/api/documents/${docId}/finalize`, { confirmIssueDate: issueDateOff !== null }),
     onSuccess: (final) => {
       setConfirmFinalize(false);
       queryClient.setQueryData(['document', final.id], final);
@@ -258,6 +260,11 @@ function DraftEditor({ doc }: { doc: FaktDocument | null }) {
         onConfirm={() => savedId !== null && finalize.mutate(savedId)}
       >
         <Text>{t('documents.finalizeText', { total: formatMoney(totals.grossCents, locale) })}</Text>
+        {issueDateOff && (
+          <Alert color="orange" variant="light" data-testid="issue-date-warning">
+            {t(issueDateOff === 'future' ? 'documents.issueDateFuture' : 'documents.issueDateLongAgo')}
+          </Alert>
+        )}
         <Alert color="yellow" variant="light" icon={<IconLock size={16} aria-hidden />}>
           {t('documents.finalizeImmutable')}
         </Alert>
@@ -460,4 +467,14 @@ function Info({ label, value }: { label: string; value: string }) {
       </Text>
     </Grid.Col>
   );
+}
+
+const ISSUE_DATE_PAST_DAYS = 30;
+
+function issueDateWarning(issueDate: string): 'future' | 'past' | null {
+  const today = todayIso();
+  if (issueDate > today) return 'future';
+  const limit = new Date(`${today}T00:00:00Z`);
+  limit.setUTCDate(limit.getUTCDate() - ISSUE_DATE_PAST_DAYS);
+  return issueDate < limit.toISOString().slice(0, 10) ? 'past' : null;
 }
