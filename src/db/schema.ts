@@ -138,6 +138,8 @@ export interface DocumentsTable {
   finalized_at: string | null;
   created_at: string;
   updated_at: string;
+  /** the sum of the invoice's payments, kept with every payment write (migration 0020_receivables) */
+  paid_cents: Generated<number>;
 }
 
 export interface DocumentLinesTable {
@@ -352,6 +354,61 @@ export interface DocumentPdfsTable {
 
 // ---- end PDF archive ----
 
+// ---- receivables: owned by src/receivables, migration 0020_receivables ----
+
+export interface BankStatementsTable {
+  id: Generated<number>;
+  format: 'camt053' | 'csv';
+  statement_key: string;
+  account_iban: string | null;
+  statement_ref: string | null;
+  from_date: string | null;
+  to_date: string | null;
+  file_name: string | null;
+  imported_at: string;
+  imported_by_user_id: number | null;
+  imported_by_token_id: number | null;
+}
+
+export interface BankEntriesTable {
+  id: Generated<number>;
+  statement_id: number;
+  entry_key: string;
+  booking_date: string;
+  value_date: string | null;
+  /** credits positive, debits negative */
+  amount_cents: number;
+  currency: string;
+  counterparty_name: string | null;
+  counterparty_iban: string | null;
+  remittance: string | null;
+  end_to_end_id: string | null;
+  bank_reference: string | null;
+  status: 'booked' | 'review' | 'rejected' | 'ignored';
+  match_code: string | null;
+  /** JSON, see src/receivables/bank-import.ts */
+  proposal: string | null;
+  decided_at: string | null;
+  decided_by_user_id: number | null;
+  created_at: string;
+}
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  document_id: number;
+  customer_id: number;
+  paid_on: string;
+  amount_cents: number;
+  reference: string | null;
+  source: 'bank' | 'cash' | 'card' | 'manual';
+  bank_entry_id: number | null;
+  created_at: string;
+  created_by_user_id: number | null;
+  created_by_token_id: number | null;
+}
+
+// ---- end receivables ----
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -374,6 +431,9 @@ export interface Database {
   mail_bounces: MailBouncesTable;
   mailbox_state: MailboxStateTable;
   singleton_leases: SingletonLeasesTable;
+  bank_statements: BankStatementsTable;
+  bank_entries: BankEntriesTable;
+  payments: PaymentsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

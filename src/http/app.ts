@@ -22,6 +22,7 @@ import { userRoutes } from './routes/users.ts';
 import { mailSettingsRoutes } from './routes/mail-settings.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { devMailRoutes } from './routes/dev-mails.ts';
+import { paymentRoutes } from './routes/payments.ts';
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string };
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(mailSettingsRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(devMailRoutes(deps));
+  await app.register(paymentRoutes(deps));
   // further route modules register here
 
   return app;
