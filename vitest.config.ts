@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // dist/ current for the tests that start bin/faktura.js (the compiled server)
+    globalSetup: ['test/build-setup.ts'],
   },
 });

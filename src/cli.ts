@@ -1,28 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
-import { SYSTEM_ACTOR } from './commands/context.ts';
-import { importCustomers, importDocuments } from './commands/import.ts';
-import { CSV_ENCODINGS } from './commands/import-encoding.ts';
-import { createUser } from './commands/users.ts';
-import { openDatabase } from './db/connection.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { createDemoData } from './demo.ts';
 import { isAppError } from './domain/errors.ts';
-import { startServer, workerTiming } from './server.ts';
-import { pino } from 'pino';
-import { startDispatchWorker } from './dispatch/index.ts';
-import { LOG_REDACT } from './http/app.ts';
-import { archiveMissingPdfs } from './pdf/backfill.ts';
+
+/*
+ * Each command imports what it needs when it runs (`await import(…)`): the compiled CLI is split
+ * into chunks along these imports (scripts/build.js), so `faktura worker` loads no HTTP server,
+ * PDF renderer or spreadsheet reader, and `migrate` loads little more than the database.
+ */
 
 const program = new Command('faktura').description('Faktura: send many invoices by e-mail as PDF over your own SMTP server');
 
-function openFromEnv() {
+async function openFromEnv() {
+  const { openDatabase } = await import('./db/connection.ts');
   const config = loadConfig();
   const db = openDatabase(config.database);
   return { config, db };
 }
-
 program
   .command('serve')
   .description('start the HTTP API and web app (and, unless --no-worker, the dispatch worker)')
@@ -30,6 +24,7 @@ program
   .option('--demo', 'demo mode: built-in mail catcher, demo data on an empty database')
   .action(async (options: { worker: boolean; demo?: boolean }) => {
     const config = loadConfig();
+    const { startServer } = await import('./server.ts');
     await startServer({ ...config, demo: config.demo || options.demo === true }, { worker: options.worker });
   });
 
@@ -37,12 +32,19 @@ program
   .command('worker')
   .description('run only the dispatch worker (any number of them can share one PostgreSQL database)')
   .action(async () => {
-    const { config, db } = openFromEnv();
+    const [{ pino }, { migrateToLatest }, { startDispatchWorker }, { workerTiming }, { LOG_REDACT }, { startBouncePoller }] = await Promise.all([
+      import('pino'),
+      import('./db/migrate.ts'),
+      import('./dispatch/index.ts'),
+      import('./worker-timing.ts'),
+      import('./log-redact.ts'),
+      import('./mail/bounces/poller.ts'),
+    ]);
+    const { config, db } = await openFromEnv();
     await migrateToLatest(db);
     const logger = pino({ level: config.logLevel, redact: LOG_REDACT });
     const worker = startDispatchWorker({ db, config, ...workerTiming(config), log: (level, message, data) => logger[level](data ?? {}, message) });
     logger.info({ worker: worker.id }, 'dispatch worker started');
-    const { startBouncePoller } = await import('./mail/bounces/poller.ts');
     const bounces = startBouncePoller({ db, secret: config.secret, intervalMs: config.worker.bouncePollMs, log: (level, message, data) => logger[level](data ?? {}, message) });
     const stop = async () => {
       await worker.stop({ timeoutMs: 30_000 });
@@ -58,7 +60,8 @@ program
   .command('migrate')
   .description('bring the database schema up to date')
   .action(async () => {
-    const { db } = openFromEnv();
+    const { migrateToLatest } = await import('./db/migrate.ts');
+    const { db } = await openFromEnv();
     const applied = await migrateToLatest(db);
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
     await db.close();
@@ -75,7 +78,8 @@ program
   .action(async (options: { email: string; password: string; name: string; role: string }) => {
     if (options.role !== 'admin' && options.role !== 'staff') throw new ConfigError('--role must be admin or staff');
     const role = options.role;
-    const { db } = openFromEnv();
+    const [{ migrateToLatest }, { createUser }, { SYSTEM_ACTOR }] = await Promise.all([import('./db/migrate.ts'), import('./commands/users.ts'), import('./commands/context.ts')]);
+    const { db } = await openFromEnv();
     await migrateToLatest(db);
     const user = await db.kysely.transaction().execute((trx) => createUser({ trx, actor: SYSTEM_ACTOR, data: { email: options.email, password: options.password, name: options.name, role } }));
     console.log(`created ${user.role} ${user.email} (id ${user.id})`);
@@ -91,9 +95,16 @@ program
   .option('--encoding <encoding>', 'auto (UTF-8 if valid, else Windows-1252) | utf-8 | windows-1252', 'auto')
   .action(async (what: string, file: string, options: { dryRun?: boolean; encoding: string }) => {
     if (what !== 'customers' && what !== 'documents') throw new ConfigError('import what? customers or documents');
+    const [{ migrateToLatest }, { importCustomers, importDocuments }, { SYSTEM_ACTOR }, { archiveMissingPdfs }] = await Promise.all([
+      import('./db/migrate.ts'),
+      import('./commands/import.ts'),
+      import('./commands/context.ts'),
+      import('./pdf/backfill.ts'),
+    ]);
+    const { CSV_ENCODINGS } = await import('./commands/import-encoding.ts');
     const encoding = CSV_ENCODINGS.find((e) => e === options.encoding.toLowerCase());
     if (!encoding) throw new ConfigError(`--encoding must be one of ${CSV_ENCODINGS.join(', ')}`);
-    const { db } = openFromEnv();
+    const { db } = await openFromEnv();
     await migrateToLatest(db);
     const csv = readFileSync(file);
     const run = what === 'customers' ? importCustomers : importDocuments;
@@ -113,7 +124,7 @@ program
   .description('SQLite: write a consistent copy of the database to FILE while Faktura keeps running')
   .argument('<file>')
   .action(async (file: string) => {
-    const { db } = openFromEnv();
+    const { db } = await openFromEnv();
     try {
       if (!db.backup) throw new ConfigError('backup is for the embedded SQLite database; for PostgreSQL use pg_dump (see README)');
       await db.backup(file);
@@ -129,7 +140,8 @@ program
   .option('--customers <n>', 'number of customers', '200')
   .option('--documents <n>', 'number of documents', '600')
   .action(async (options: { customers: string; documents: string }) => {
-    const { db } = openFromEnv();
+    const [{ migrateToLatest }, { createDemoData }] = await Promise.all([import('./db/migrate.ts'), import('./demo.ts')]);
+    const { db } = await openFromEnv();
     await migrateToLatest(db);
     const summary = await createDemoData(db, { customers: Number(options.customers), documents: Number(options.documents) });
     console.log(`demo data: ${summary.customers} customers, ${summary.documents} documents`);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { SYSTEM_ACTOR } from './commands/context.ts';
 import { createUser } from './commands/users.ts';
 import { openDatabase, type Db } from './db/connection.ts';
@@ -16,6 +16,9 @@ import { startDispatchWorker } from './dispatch/index.ts';
 import { startBouncePoller } from './mail/bounces/poller.ts';
 import type { WorkerLog } from './dispatch/engine/worker.ts';
 import { startDemoMail } from './mail/demo.ts';
+import { workerTiming } from './worker-timing.ts';
+
+export { workerTiming };
 
 const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -34,8 +37,7 @@ async function ensureInitialAdmin(db: Db, config: Config): Promise<void> {
 }
 
 /** Serves the built web app with a fallback to index.html for client-side routes. */
-async function serveWebApp(app: FastifyInstance): Promise<boolean> {
-  if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
+async function serveWebApp(app: FastifyInstance): Promise<void> {
   // The build writes a .br and a .gz beside every asset (web/vite.config.ts); the browser gets the
   // smallest it accepts. Files under /assets/ carry a content hash in their name, so they never
   // change: cached for a year. index.html names the current hashes: revalidated every time.
@@ -56,12 +58,6 @@ async function serveWebApp(app: FastifyInstance): Promise<boolean> {
     if (!request.url.startsWith('/api/')) return reply.type('text/html').sendFile('index.html');
     return sendProblem(reply, problemFromAppError(new AppError('notFound', 'route.notFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
   });
-  return true;
-}
-
-/** Lease and rate window from the configuration (shortened only by tests). */
-export function workerTiming(config: Config): { leaseMs: number; rateWindows: { minuteMs: number; dayMs: number } } {
-  return { leaseMs: config.worker.leaseMs, rateWindows: { minuteMs: config.worker.rateMinuteMs, dayMs: 86_400_000 } };
 }
 
 export function workerLog(app: FastifyInstance): WorkerLog {
@@ -72,6 +68,10 @@ export async function startServer(config: Config, options: { worker: boolean; qu
   const log = (message: string) => {
     if (!options.quiet) console.log(message);
   };
+  // Without the web build the server would answer every page with 404: refuse instead.
+  if (!existsSync(join(WEB_DIST, 'index.html'))) {
+    throw new ConfigError(`The web app is not built (${join(WEB_DIST, 'index.html')} is missing): run \`npm run build\` first, or \`npm start\`, which builds what is missing.`);
+  }
   const db = openDatabase(config.database);
   await migrateToLatest(db);
   await ensureInitialAdmin(db, config);
@@ -85,7 +85,7 @@ export async function startServer(config: Config, options: { worker: boolean; qu
   }
 
   const app = await buildApp({ db, config }, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
-  const hasWeb = await serveWebApp(app);
+  await serveWebApp(app);
   // Demo mode only: an SMTP sink on 127.0.0.1 that the mail settings point at, so the whole
   // workflow runs without a mail provider. Never started in a production configuration.
   const catcher = config.demo ? await startDemoMail({ db, secret: config.secret, port: config.mailCatcherPort }) : undefined;
@@ -97,7 +97,7 @@ export async function startServer(config: Config, options: { worker: boolean; qu
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  log(`Faktura is running at ${url}${hasWeb ? '' : ' (API only: run `npm run build` for the web app)'}; API docs at ${url}/api/docs`);
+  log(`Faktura is running at ${url}; API docs at ${url}/api/docs`);
   if (config.demo) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}; mails go to the built-in catcher on port ${catcher?.port} (menu: Posteingang)`);
 
   let stopping: Promise<void> | undefined;

@@ -1,17 +1,24 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
 
 /**
- * Worker threads running our own modules. `entry` names the TypeScript file; next to a compiled
- * build it is the .js file of the same name, started as it is.
+ * Worker threads running our own modules. `entry` names the TypeScript file, relative to the
+ * module that starts the thread (`new URL('./x-worker.ts', import.meta.url)`).
+ *
+ * Compiled (`npm run build`, scripts/build.js): that module is part of a bundle in dist/, so the
+ * URL points into dist/, where each thread entry has its own bundle of the same name, `.js`:
+ * started as it is, no loader, no compiler. From the sources (tests, tsx): the TypeScript file,
+ * through tsx or esbuild as below — both are dev dependencies, loaded only on this path.
  */
 
 const runningTypeScript = import.meta.url.endsWith('.ts');
 
 function compiledEntry(entry: URL): URL {
-  return new URL(entry.href.replace(/\.ts$/, '.js'));
+  const compiled = new URL(entry.href.replace(/\.ts$/, '.js'));
+  if (!existsSync(compiled)) throw new Error(`${fileURLToPath(compiled)} is missing: the build is incomplete (run \`npm run build\`)`);
+  return compiled;
 }
 
 /**
@@ -47,6 +54,7 @@ export function startBundledThread(entry: URL, options: Omit<WorkerOptions, 'eva
   if (!runningTypeScript) return new Worker(compiledEntry(entry), options);
   let code = bundles.get(entry.href);
   if (code === undefined) {
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
     const result = buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
     code = result.outputFiles[0]?.text ?? '';
     bundles.set(entry.href, code);

@@ -23,21 +23,13 @@ import { mailSettingsRoutes } from './routes/mail-settings.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { devMailRoutes } from './routes/dev-mails.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { LOG_REDACT } from '../log-redact.ts';
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string };
 }
 
-/** Paths of secrets that must never appear in a log line, whatever logs them. */
-export const LOG_REDACT = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-csrf-token"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.smtpPassword',
-  '*.dkimPrivateKey',
-];
+export { LOG_REDACT };
 
 /** Fastify's types take a hop count only as a function (`i` counts hops from the socket). */
 function trustProxyOption(setting: false | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {

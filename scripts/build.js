@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `npm run build`: compiles the server into dist/ and the web app into web/dist/.
+ *
+ *   node scripts/build.js [--if-needed] [--server | --web]
+ *
+ * The server is one esbuild bundle per entry: dist/cli.js (bin/faktura.js runs it) and one file
+ * per worker thread, named after its source file (src/threads.ts starts dist/<name>.js beside the
+ * bundle that asks for it). Packages stay in node_modules (`packages: 'external'`; some read files
+ * beside their own modules, e.g. pdfkit's font metrics), and every package the bundles import
+ * must be a runtime dependency in package.json, so `npm prune --omit=dev` keeps a working install
+ * without tsx, esbuild or vite.
+ *
+ * --if-needed builds a part only when its output is missing or a file it was built from changed
+ * since (the inputs of the last build are listed in dist/build-inputs.json). Plain JavaScript,
+ * so `npm start` can check that without any dev dependency installed.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(root, 'dist');
+const INPUTS = join(DIST, 'build-inputs.json');
+
+/** Source file of each bundle in dist/ (the name is the output's: dist/<name>.js). */
+export const SERVER_ENTRIES = {
+  cli: 'src/cli.ts',
+  'transport-thread-worker': 'src/mail/transport-thread-worker.ts',
+  'render-worker': 'src/pdf/render-worker.ts',
+};
+
+/** Files every part depends on besides what its bundler reports. */
+const COMMON_INPUTS = ['package.json', 'package-lock.json', 'scripts/build.js'];
+const WEB_EXTRA_INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/tsconfig.json'];
+
+/**
+ * @typedef {{ startedAt: number; files: string[] }} PartInputs
+ * @typedef {{ server?: PartInputs; web?: PartInputs }} BuildInputs
+ */
+
+/** @returns {BuildInputs} */
+function readInputs() {
+  try {
+    return JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** @param {'server' | 'web'} part @param {PartInputs} inputs */
+function writeInputs(part, inputs) {
+  mkdirSync(DIST, { recursive: true });
+  const all = readInputs();
+  all[part] = inputs;
+  const tmp = `${INPUTS}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(all, null, 1));
+  renameSync(tmp, INPUTS);
+}
+
+/**
+ * Why `part` must be built, or undefined when its last build is newer than every file it was
+ * built from.
+ * @param {'server' | 'web'} part
+ * @returns {string | undefined}
+ */
+export function buildReason(part) {
+  const output = part === 'server' ? join(DIST, 'cli.js') : join(root, 'web', 'dist', 'index.html');
+  if (!existsSync(output)) return `${relative(root, output)} is missing`;
+  if (part === 'server' && Object.keys(SERVER_ENTRIES).some((name) => !existsSync(join(DIST, `${name}.js`)))) return 'a thread bundle is missing';
+  const inputs = readInputs()[part];
+  if (!inputs) return 'no record of its inputs';
+  for (const file of inputs.files) {
+    let mtime;
+    try {
+      mtime = statSync(join(root, file)).mtimeMs;
+    } catch {
+      return `${file} is gone`;
+    }
+    if (mtime > inputs.startedAt) return `${file} changed`;
+  }
+  return undefined;
+}
+
+/** @param {string} file absolute path or path relative to the project */
+const projectFile = (file) => relative(root, resolve(root, file)).split('\\').join('/');
+
+/** The package a bare import names (`@scope/name/sub` → `@scope/name`). @param {string} path */
+const packageOf = (path) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+
+/**
+ * Every thread the sources start must have an entry here: a thread started by a file that is
+ * missing from dist/ would fail only when first used in production.
+ */
+function checkThreadEntries() {
+  const known = new Set(Object.values(SERVER_ENTRIES));
+  /** @param {string} dir */
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const text = readFileSync(path, 'utf8');
+        for (const m of text.matchAll(/start(?:Module|Bundled)Thread\(\s*new URL\(\s*'([^']+)'/g)) {
+          const entryFile = projectFile(join(dirname(path), m[1] ?? ''));
+          if (!known.has(entryFile)) throw new Error(`${projectFile(path)} starts a thread from ${entryFile}, which scripts/build.js does not build: add it to SERVER_ENTRIES`);
+        }
+      }
+    }
+  };
+  walk(join(root, 'src'));
+}
+
+export async function buildServer() {
+  const startedAt = Date.now();
+  checkThreadEntries();
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: SERVER_ENTRIES,
+    outdir: DIST,
+    bundle: true,
+    // Shared code and each command's modules (src/cli.ts imports them on demand) in chunks of their
+    // own, beside the entries in dist/: a thread entry's URL is relative to the chunk that holds it.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    sourcemap: 'linked',
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  // Only runtime dependencies may be imported by the compiled code.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const runtime = new Set(Object.keys(pkg.dependencies ?? {}));
+  const builtins = new Set(builtinModules);
+  const wrong = new Set();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || imported.path.startsWith('node:') || builtins.has(imported.path)) continue;
+      if (!runtime.has(packageOf(imported.path))) wrong.add(packageOf(imported.path));
+    }
+  }
+  if (wrong.size > 0) throw new Error(`the server imports packages that are not runtime dependencies in package.json: ${[...wrong].join(', ')}`);
+  // Each file is written beside and renamed into place: a process starting from dist/ meanwhile
+  // reads either the old or the new file, never half of one.
+  mkdirSync(DIST, { recursive: true });
+  for (const file of result.outputFiles) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  // Chunks of earlier builds (their names carry a content hash).
+  const current = new Set(result.outputFiles.map((f) => f.path));
+  for (const name of readdirSync(DIST)) {
+    if (/^chunk-.*\.js(\.map)?$/.test(name) && !current.has(join(DIST, name))) rmSync(join(DIST, name), { force: true });
+  }
+  const files = [...new Set([...COMMON_INPUTS, ...Object.keys(result.metafile.inputs).map(projectFile)])].sort();
+  writeInputs('server', { startedAt, files });
+}
+
+export async function buildWeb() {
+  const startedAt = Date.now();
+  const { build } = await import('vite');
+  // Vite builds React's development version when NODE_ENV says so (e.g. under vitest); users get production.
+  /* eslint-disable no-restricted-properties -- a build tool, not the app's configuration */
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  let result;
+  try {
+    result = await build({ root: join(root, 'web'), configFile: join(root, 'web', 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
+  }
+  /* eslint-enable no-restricted-properties */
+  const files = new Set([...COMMON_INPUTS, ...WEB_EXTRA_INPUTS]);
+  for (const output of Array.isArray(result) ? result : [result]) {
+    if (!('output' in output)) continue;
+    for (const chunk of output.output) {
+      if (chunk.type !== 'chunk') continue;
+      for (const id of chunk.moduleIds) {
+        const path = id.split('?')[0] ?? '';
+        if (path.startsWith('\0') || path.includes('/node_modules/') || !existsSync(path)) continue;
+        files.add(projectFile(path));
+      }
+    }
+  }
+  writeInputs('web', { startedAt, files: [...files].sort() });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const ifNeeded = args.includes('--if-needed');
+  /** @type {('server' | 'web')[]} */
+  const parts = args.includes('--server') ? ['server'] : args.includes('--web') ? ['web'] : ['server', 'web'];
+  try {
+    for (const part of parts) {
+      const reason = ifNeeded ? buildReason(part) : 'asked to';
+      if (reason === undefined) continue;
+      const t0 = Date.now();
+      if (ifNeeded) console.log(`Building the ${part} (${reason}) …`);
+      await (part === 'server' ? buildServer() : buildWeb());
+      console.log(`built the ${part} into ${part === 'server' ? 'dist/' : 'web/dist/'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } catch (error) {
+    const code = /** @type {{ code?: string }} */ (error).code;
+    if (code === 'ERR_MODULE_NOT_FOUND') {
+      console.error(`Building Faktura needs its development dependencies (esbuild, vite): run \`npm install\` (without --omit=dev) first.\n${String(error)}`);
+    } else console.error(error);
+    process.exit(1);
+  }
+}
