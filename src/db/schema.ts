@@ -221,6 +221,8 @@ export interface DeliveriesTable {
   bounced_at: string | null;
   bounce_status: string | null;
   bounce_diagnostic: string | null;
+  /** host:port the last attempt went to, set with `sending` (migration 0017_dispatch_truth) */
+  smtp_server: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -289,6 +291,8 @@ export interface MailSettingsTable {
   save_sent_copy: Bool;
   /** a daily e-mail to the admins listing new bounces */
   bounce_digest: Bool;
+  /** counts the saves; checked when a delivery is marked `sending` (migration 0017_dispatch_truth) */
+  version: Generated<number>;
 }
 
 /** Every recognised bounce or delay report, per failed address (migration 0013_bounces). */

@@ -54,7 +54,11 @@ export function classifyForDispatch(error: unknown): ClassifiedFailure {
   return { class: cls, code, reply: (c.reply ?? message).slice(0, 1000) };
 }
 
-export function mailerFromSettings(settings: MailSettings, version: string, options: { maxAttempts?: number; timeouts?: SmtpTimeouts } = {}): Mailer {
+export function mailerFromSettings(
+  settings: MailSettings,
+  version: string,
+  options: { maxAttempts?: number; timeouts?: SmtpTimeouts; settingsVersion?: number } = {},
+): Mailer {
   // The engine's token bucket in the database is the rate limit, across all processes. nodemailer's
   // own limiter counts a fixed real minute per process: with the window configured shorter (tests)
   // or several workers, each process sent a full minute's quota in a burst and then stalled for the
@@ -65,6 +69,8 @@ export function mailerFromSettings(settings: MailSettings, version: string, opti
     senderName: settings.fromName,
     messageIdDomain: messageIdDomain(settings.fromEmail),
     version,
+    settingsVersion: options.settingsVersion,
+    server: `${settings.host}:${settings.port}`,
     async send(message: OutgoingMessage) {
       const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId, returnPath: verpFor(settings, message.messageId) });
       const info = await transport.sendMail(mail);
@@ -87,7 +93,7 @@ export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts
       const row = await loadMailSettingsRow(db);
       if (!row) return undefined;
       const version = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 16);
-      return mailerFromSettings(settingsFromRow(row, options.secret), version, options);
+      return mailerFromSettings(settingsFromRow(row, options.secret), version, { ...options, settingsVersion: row.version });
     },
     loadPdf: (db, documentId) => databasePdfArchive.load(db, documentId),
     async loadPdfs(db, documentIds) {

@@ -55,6 +55,14 @@ export interface Mailer {
   messageIdDomain: string;
   /** a fingerprint of the settings: when it changes, the worker opens a new mailer */
   version: string;
+  /**
+   * The stored settings' save counter (`mail_settings.version`) this mailer was opened with. A
+   * delivery is marked `sending` for this mailer only while it is still the stored one, so a
+   * saved change reaches the very next message in every process. Undefined: not checked.
+   */
+  settingsVersion?: number | undefined;
+  /** the server the messages go to (host:port), recorded with each attempt */
+  server?: string | undefined;
   /** Sends one message. It may take over the attachments' bytes (moved to the SMTP thread): do not use them afterwards. */
   send(message: OutgoingMessage): Promise<SendResult>;
   classify(error: unknown): ClassifiedFailure;

@@ -323,8 +323,10 @@ export async function saveMailSettings(
     dkim_key_enc: dkimKeyEnc,
     updated_at: new Date().toISOString(),
     ...imapColumns(input.imap, current, box),
-  } satisfies Omit<MailSettingsRow, 'id'>;
-  if (current) await trx.updateTable('mail_settings').set(values).where('id', '=', 1).execute();
+  } satisfies Omit<MailSettingsRow, 'id' | 'version'>;
+  // Every save counts: the dispatch worker marks a delivery `sending` only while the version it
+  // opened its SMTP pool with is still the stored one (src/dispatch/engine/outcomes.ts).
+  if (current) await trx.updateTable('mail_settings').set((eb) => ({ ...values, version: eb('version', '+', 1) })).where('id', '=', 1).execute();
   else await trx.insertInto('mail_settings').values({ id: 1, ...values }).execute();
   const row = await loadMailSettingsRow(trx);
   if (!row) throw new AppError('unavailable', 'mailSettings.saveFailed', 'mail settings were not stored');

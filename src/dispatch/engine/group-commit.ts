@@ -1,11 +1,26 @@
 import type { Db } from '../../db/connection.ts';
-import { commitOutcomes, type SentRow } from './outcomes.ts';
+import { commitOutcomes, type CommitResult, type MarkRow, type SentRow } from './outcomes.ts';
 import type { Accepted, Claimed, WorkerLog } from './types.ts';
+
+/** A delivery to mark `sending`, with the Message-ID, server and settings version of its message. */
+export interface MarkRequest {
+  c: Claimed;
+  messageId: string;
+  server: string | null;
+  settingsVersion: number | null;
+}
+
+/**
+ * What became of a mark: `marked` (the message may be sent), `refused` (paused, cancelled, or the
+ * lease was lost: not ours to send), `stale` (the mail settings were saved since its SMTP pool was
+ * opened: send it with the new ones), `failed` (the database write failed: nothing was sent).
+ */
+export type MarkOutcome = 'marked' | 'refused' | 'stale' | 'failed';
 
 interface WriterEntry {
   sent: Accepted | undefined;
-  mark: Claimed | undefined;
-  resolve: (marked: boolean) => void;
+  mark: MarkRequest | undefined;
+  resolve: (outcome: MarkOutcome) => void;
 }
 
 /**
@@ -27,8 +42,8 @@ export class OutcomeWriter {
     private readonly log: WorkerLog,
   ) {}
 
-  /** Resolves with whether `mark` was marked `sending` (false without one), after the commit. */
-  submit(entry: { sent?: Accepted | undefined; mark?: Claimed | undefined }): Promise<boolean> {
+  /** Resolves with what became of `mark` (`refused` without one), after the commit. */
+  submit(entry: { sent?: Accepted | undefined; mark?: MarkRequest | undefined }): Promise<MarkOutcome> {
     return new Promise((resolve) => {
       this.pending.push({ sent: entry.sent, mark: entry.mark, resolve });
       if (!this.running) {
@@ -45,10 +60,10 @@ export class OutcomeWriter {
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
-      let marked = new Set<number>();
+      let result: CommitResult | undefined;
       for (let attempt = 1; ; attempt++) {
         try {
-          marked = await this.commit(batch);
+          result = await this.commit(batch);
           break;
         } catch (error) {
           if (attempt >= 5) {
@@ -58,22 +73,29 @@ export class OutcomeWriter {
           await new Promise((r) => setTimeout(r, 200 * attempt));
         }
       }
-      for (const e of batch) e.resolve(e.mark !== undefined && marked.has(e.mark.id));
+      for (const e of batch) e.resolve(outcomeOf(e.mark, result));
     }
     this.running = false;
   }
 
-  private commit(batch: readonly WriterEntry[]): Promise<Set<number>> {
+  private commit(batch: readonly WriterEntry[]): Promise<CommitResult> {
     const { now, leaseUntil } = this.clock();
     const sent: SentRow[] = [];
-    const marks: number[] = [];
+    const marks: MarkRow[] = [];
     for (const e of batch) {
       if (e.sent) {
         const { c, documentIds, result } = e.sent;
         sent.push({ id: c.id, dispatchId: c.dispatch_id, toEmail: c.to_email, messageId: result.messageId, response: result.response, documentIds });
       }
-      if (e.mark) marks.push(e.mark.id);
+      if (e.mark) marks.push({ id: e.mark.c.id, messageId: e.mark.messageId, server: e.mark.server, settingsVersion: e.mark.settingsVersion });
     }
     return commitOutcomes(this.db, { sent, marks, owner: this.owner, now, leaseUntil });
   }
+}
+
+function outcomeOf(mark: MarkRequest | undefined, result: CommitResult | undefined): MarkOutcome {
+  if (!mark) return 'refused';
+  if (!result) return 'failed';
+  if (result.marked.has(mark.c.id)) return 'marked';
+  return mark.settingsVersion !== null && mark.settingsVersion !== result.settingsVersion ? 'stale' : 'refused';
 }

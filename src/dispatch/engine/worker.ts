@@ -30,7 +30,11 @@ export type { WorkerLog } from './types.ts';
  * - claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so any number of workers on any number of
  *   machines share the queue; on SQLite the claim is one UPDATE … WHERE id IN (SELECT …) statement,
  *   atomic under SQLite's write lock;
- * - the global rate limit is a token bucket in the database (rate-limit.ts).
+ * - the global rate limit is a token bucket in the database (rate-limit.ts);
+ * - a saved change of the mail settings reaches the very next message in every process: the
+ *   `sending` mark checks, in the same statement, that the settings version the lane's SMTP pool
+ *   was opened with is still the stored one; if not, the message is built again with the new
+ *   settings and the old pool is closed once its lanes have ended.
  *
  * How it stays fast (the database must not be what limits the SMTP pool):
  * - claims and message preparation work in batches: one claim statement for several deliveries,
@@ -62,7 +66,10 @@ export interface DispatchWorkerOptions {
   pauseAfter?: number;
   /** window lengths of the per-minute and per-day limits; shorter in tests */
   rateWindows?: { minuteMs: number; dayMs: number };
-  /** how often the mail settings are re-read (a changed password takes effect without restart) */
+  /**
+   * How often the mail settings are re-read anyway. A save takes effect before the next message
+   * regardless: each `sending` mark checks the stored settings version (outcomes.ts).
+   */
   settingsRefreshMs?: number;
   now?: () => number;
   random?: () => number;
@@ -124,6 +131,8 @@ class DispatchEngine implements DispatchWorker {
   private ready: Prepared[] = [];
   private mailer: Mailer | undefined;
   private mailerCheckedAt = 0;
+  /** a mark found the mail settings saved since `mailer` was opened: open the new ones now */
+  private settingsStale = false;
   private limiter: DbRateLimiter | undefined;
   private limiterKey = '';
   private lastSweep = 0;
@@ -258,8 +267,9 @@ class DispatchEngine implements DispatchWorker {
   }
 
   private async currentMailer(): Promise<Mailer | undefined> {
-    if (this.mailer && this.now() - this.mailerCheckedAt < this.settingsRefreshMs) return this.mailer;
+    if (this.mailer && !this.settingsStale && this.now() - this.mailerCheckedAt < this.settingsRefreshMs) return this.mailer;
     this.mailerCheckedAt = this.now();
+    this.settingsStale = false;
     const fresh = await this.ports.openMailer(this.db.kysely);
     if (this.mailer && fresh && fresh.version === this.mailer.version) {
       fresh.close();
@@ -342,7 +352,7 @@ class DispatchEngine implements DispatchWorker {
 
   /** The next built message for a lane of `mailer`, or nothing when stopping or the settings changed. */
   private nextReady(mailer: Mailer): Prepared | undefined {
-    if (this.stopping || this.mailer !== mailer) return undefined;
+    if (this.stopping || this.mailer !== mailer || this.settingsStale) return undefined;
     const next = this.ready.shift();
     if (next) this.active.set(next.c.id, next.c);
     // Let the loop build and claim more while this lane sends.
@@ -362,9 +372,20 @@ class DispatchEngine implements DispatchWorker {
       const p: Prepared = next;
       const previous = accepted;
       accepted = undefined;
-      const marked = await this.writer.submit({ sent: previous, mark: p.c });
+      const mark = { c: p.c, messageId: p.message.messageId, server: mailer.server ?? null, settingsVersion: mailer.settingsVersion ?? null };
+      const outcome = await this.writer.submit({ sent: previous, mark });
       if (previous) this.active.delete(previous.c.id);
-      if (!marked) {
+      if (outcome === 'stale') {
+        // The mail settings were saved after this pool was opened: the message is built again and
+        // sent with the new ones (still claimed by this worker), this lane and its pool end.
+        this.active.delete(p.c.id);
+        this.settingsStale = true;
+        this.queue.unshift(p.c);
+        this.wake();
+        next = undefined;
+        continue;
+      }
+      if (outcome !== 'marked') {
         // Paused, cancelled, or the lease was lost: not ours to send.
         this.active.delete(p.c.id);
         await this.release([p.c.id]).catch((error: unknown) => this.log('warn', 'releasing a claim failed', { deliveryId: p.c.id, error: String(error) }));
