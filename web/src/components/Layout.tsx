@@ -22,7 +22,6 @@ function Item({ entry, active, onNavigate }: { entry: Entry; active: boolean; on
       component={Link}
       to={entry.to}
       label={entry.label}
-      noWrap
       leftSection={entry.icon}
       active={active}
       aria-current={active ? 'page' : undefined}
@@ -72,7 +71,7 @@ export function Layout() {
   };
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 290, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
+    <AppShell header={{ height: 56 }} navbar={{ width: { base: 256, xl: 290 }, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding={{ base: 'md', xl: 'lg' }}>
       <a className="skip-link" href="#main">
         {t('nav.skipToContent')}
       </a>
@@ -121,18 +120,18 @@ export function Layout() {
           <nav aria-label={t('nav.mainMenu')}>
             <Item entry={{ to: '/customers', label: t('nav.customers'), icon: <IconUsers {...icon} /> }} active={isActive('/customers')} onNavigate={close} />
             <Item entry={{ to: '/documents', label: t('nav.documentList'), icon: <IconFileInvoice {...icon} /> }} active={isActive('/documents')} onNavigate={close} />
-            <NavLink label={t('nav.reports')} leftSection={<IconChartBar {...icon} />} component="button" defaultOpened childrenOffset={20}>
+            <NavLink label={t('nav.reports')} leftSection={<IconChartBar {...icon} />} component="button" defaultOpened childrenOffset={14}>
               {reports.map((e) => (
                 <Item key={e.to} entry={e} active={isActive(e.to)} onNavigate={close} />
               ))}
             </NavLink>
-            <NavLink label={t('nav.masterData')} leftSection={<IconFolders {...icon} />} component="button" defaultOpened childrenOffset={20}>
+            <NavLink label={t('nav.masterData')} leftSection={<IconFolders {...icon} />} component="button" defaultOpened childrenOffset={14}>
               {masterData.map((e) => (
                 <Item key={e.to} entry={e} active={isActive(e.to)} onNavigate={close} />
               ))}
             </NavLink>
             {isAdmin && (
-              <NavLink label={t('nav.settings')} leftSection={<IconSettings {...icon} />} component="button" defaultOpened childrenOffset={20}>
+              <NavLink label={t('nav.settings')} leftSection={<IconSettings {...icon} />} component="button" defaultOpened childrenOffset={14}>
                 {settings.map((e) => (
                   <Item key={e.to} entry={e} active={isActive(e.to)} onNavigate={close} />
                 ))}

@@ -1,25 +1,22 @@
-import { Alert, Anchor, Badge, Button, Checkbox, Grid, Group, Menu, MultiSelect, Pagination, Paper, Select, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Pagination, Paper, Select, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowDown, IconArrowUp, IconChevronDown, IconDotsVertical, IconFilePlus, IconFileSpreadsheet, IconPrinter, IconRefresh, IconSelector, IconSend, IconX } from '@tabler/icons-react';
+import { IconChevronDown, IconDotsVertical, IconFilePlus, IconFileSpreadsheet, IconPrinter, IconSend, IconX } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, query } from '../../api/client';
 import type { DocumentListItem, Locale, Page } from '../../api/types';
-import { CustomerPicker } from '../../components/CustomerPicker';
-import { Email } from '../../components/Email';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
-import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
-import { formatDate, formatDateTime, formatMoney } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
 import { postForBlob, saveBlob } from '../dispatch/api';
-import { modifiersOf } from '../dispatch/selection';
 import type { DispatchSelection, DispatchView } from '../dispatch/types';
-import { DOC_STATUSES, DOC_TYPES, amountProblems, filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
+import { FilterPanel } from './FilterPanel';
+import { DocumentRow, DocumentsHeader, type RowClick } from './EvaluationsTable';
+import { filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
 import { allMatching, clickDocument, isSelected as isSelectedIn, noSelection, selectedCount as countSelected, selectionBody as bodyOf, type EvaluationSelection } from './selection';
 
 const PAGE_SIZES = ['50', '100', '250', '500'];
@@ -50,7 +47,8 @@ export function EvaluationsPage() {
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => formFromParams(params), [params]);
   const loaded = params.has('loaded');
-  const [form, setForm] = useState<FilterForm>(applied);
+  const paramsRef = useRef(params);
+  paramsRef.current = params;
   const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
   const pageSize = PAGE_SIZES.includes(params.get('pageSize') ?? '') ? Number(params.get('pageSize')) : 100;
   const sortParam = params.get('sort');
@@ -89,24 +87,26 @@ export function EvaluationsPage() {
     setParams(next);
   };
 
-  const problems = amountProblems(form);
-  const load = (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length) return;
-    setSelection(noSelection());
-    const next = new URLSearchParams(formToParams(form));
-    for (const k of ['pageSize', 'sort', 'order']) {
-      const v = params.get(k);
-      if (v) next.set(k, v);
-    }
-    setParams(next);
-    void list.refetch();
-  };
+  const refetchRef = useRef(list.refetch);
+  refetchRef.current = list.refetch;
+  const load = useCallback(
+    (form: FilterForm) => {
+      setSelection(noSelection());
+      const next = new URLSearchParams(formToParams(form));
+      for (const k of ['pageSize', 'sort', 'order']) {
+        const v = paramsRef.current.get(k);
+        if (v) next.set(k, v);
+      }
+      setParams(next);
+      void refetchRef.current();
+    },
+    [setParams],
+  );
 
-  /** A click on a row or its check box; in "all matching" unticking a row excludes just that row. */
-  const click = (id: number, modifiers: { ctrl: boolean; shift: boolean }, additive: boolean) => {
-    setSelection((prev) => clickDocument(prev, rows, id, modifiers, additive));
-  };
+  /** A click on a row or its check box; in "all matching" unticking a row excludes just that row. Stable, so the memoised rows stay untouched. */
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const onRowClick = useCallback<RowClick>((id, modifiers, additive) => setSelection((prev) => clickDocument(prev, rowsRef.current, id, modifiers, additive)), []);
 
   const selectionBody = (): DispatchSelection | null => bodyOf(selection, body);
   const createDispatch = useMutation({
@@ -139,18 +139,23 @@ export function EvaluationsPage() {
     onError: (error) => notifications.show({ color: 'red', message: errorMessage(t, error) }),
   });
 
-  const sortHeader = (key: Sort, label: string, align: 'left' | 'right' = 'left') => (
-    <Table.Th ta={align} aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
-      <UnstyledButton onClick={() => setParam({ sort: key, order: sort === key && order === 'desc' ? 'asc' : 'desc', page: null })} style={{ fontWeight: 600, fontSize: 'var(--mantine-font-size-sm)' }}>
-        <Group gap={2} wrap="nowrap" justify={align === 'right' ? 'flex-end' : 'flex-start'}>
-          {label}
-          {sort === key ? order === 'asc' ? <IconArrowUp size={13} aria-hidden /> : <IconArrowDown size={13} aria-hidden /> : <IconSelector size={13} color="var(--mantine-color-gray-5)" aria-hidden />}
-        </Group>
-      </UnstyledButton>
-    </Table.Th>
-  );
   const headerChecked = selection.mode === 'allMatching' && excludedCount === 0 && total > 0;
   const headerIndeterminate = !headerChecked && selectedCount > 0;
+  const headerRef = useRef({ headerChecked, headerIndeterminate });
+  headerRef.current = { headerChecked, headerIndeterminate };
+  const onToggleAll = useCallback(() => setSelection(headerRef.current.headerChecked || headerRef.current.headerIndeterminate ? noSelection() : allMatching()), []);
+  const onSort = useCallback(
+    (key: Sort) => {
+      const current = paramsRef.current;
+      const next = new URLSearchParams(current);
+      const currentSort = current.get('sort') ?? 'issueDate';
+      next.set('sort', key);
+      next.set('order', currentSort === key && current.get('order') !== 'asc' ? 'asc' : 'desc');
+      next.delete('page');
+      setParams(next);
+    },
+    [setParams],
+  );
 
   return (
     <>
@@ -163,52 +168,7 @@ export function EvaluationsPage() {
           </Button>
         }
       />
-      <Paper withBorder p="md" mb="md" component="form" onSubmit={load} aria-label={t('dispatchUi.evaluations.filter')}>
-        <Grid gap="sm" align="flex-end">
-          <Grid.Col span={{ base: 12, sm: 6, lg: 3 }}>
-            <MultiSelect label={t('dispatchUi.evaluations.type')} placeholder={t('dispatchUi.evaluations.any')} data={DOC_TYPES.map((v) => ({ value: v, label: t(`documents.type.${v}`) }))} value={form.type} onChange={(v) => setForm({ ...form, type: DOC_TYPES.filter((x) => v.includes(x)) })} clearable />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 6, lg: 3 }}>
-            <MultiSelect label={t('dispatchUi.evaluations.status')} placeholder={t('dispatchUi.evaluations.any')} data={DOC_STATUSES.map((v) => ({ value: v, label: t(`documents.status.${v}`) }))} value={form.status} onChange={(v) => setForm({ ...form, status: DOC_STATUSES.filter((x) => v.includes(x)) })} clearable />
-          </Grid.Col>
-          <Grid.Col span={{ base: 6, lg: 1.5 }}>
-            <TextInput type="date" label={t('dispatchUi.evaluations.dateFrom')} value={form.dateFrom} onChange={(e) => setForm({ ...form, dateFrom: e.currentTarget.value })} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 6, lg: 1.5 }}>
-            <TextInput type="date" label={t('dispatchUi.evaluations.dateTo')} value={form.dateTo} onChange={(e) => setForm({ ...form, dateTo: e.currentTarget.value })} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 6, lg: 3 }}>
-            <Select
-              label={t('dispatchUi.evaluations.sent')}
-              data={[
-                { value: '', label: t('dispatchUi.evaluations.any') },
-                { value: 'false', label: t('dispatchUi.evaluations.notSent') },
-                { value: 'true', label: t('dispatchUi.evaluations.alreadySent') },
-              ]}
-              value={form.sent}
-              allowDeselect={false}
-              onChange={(v) => setForm({ ...form, sent: v === 'true' || v === 'false' ? v : '' })}
-            />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 6, lg: 3 }}>
-            <CustomerPicker label={t('dispatchUi.evaluations.customer')} value={form.customerId} onChange={(customerId) => setForm({ ...form, customerId })} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 6, lg: 1.5 }}>
-            <TextInput label={t('dispatchUi.evaluations.amountMin')} inputMode="decimal" value={form.amountMin} onChange={(e) => setForm({ ...form, amountMin: e.currentTarget.value })} error={problems.includes('amountMin') ? t('dispatchUi.evaluations.amountInvalid') : undefined} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 6, lg: 1.5 }}>
-            <TextInput label={t('dispatchUi.evaluations.amountMax')} inputMode="decimal" value={form.amountMax} onChange={(e) => setForm({ ...form, amountMax: e.currentTarget.value })} error={problems.includes('amountMax') ? t('dispatchUi.evaluations.amountInvalid') : undefined} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 8, lg: 4 }}>
-            <TextInput label={t('dispatchUi.evaluations.search')} placeholder={t('dispatchUi.evaluations.searchPlaceholder')} value={form.q} onChange={(e) => setForm({ ...form, q: e.currentTarget.value })} />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 4, lg: 2 }}>
-            <Button type="submit" fullWidth leftSection={<IconRefresh size={16} aria-hidden />} loading={list.isFetching}>
-              {t('dispatchUi.evaluations.load')}
-            </Button>
-          </Grid.Col>
-        </Grid>
-      </Paper>
+      <FilterPanel initial={applied} fetching={list.isFetching} onLoad={load} />
 
       <ErrorAlert error={list.error ?? createDispatch.error} />
 
@@ -284,91 +244,36 @@ export function EvaluationsPage() {
           </Text>
         ) : (
           <>
-            <Table.ScrollContainer minWidth={960}>
-              <Table highlightOnHover verticalSpacing={5} aria-label={t('dispatchUi.evaluations.title')} aria-busy={list.isFetching} style={{ opacity: list.isFetching && list.isPlaceholderData ? 0.6 : 1 }}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th w={36}>
-                      <Checkbox
-                        aria-label={t('dispatchUi.evaluations.selectAllMatching', { count: total, formatted: number(total) })}
-                        title={t('dispatchUi.evaluations.selectAllMatching', { count: total, formatted: number(total) })}
-                        checked={headerChecked}
-                        indeterminate={headerIndeterminate}
-                        disabled={total === 0}
-                        onChange={() => setSelection(headerChecked || headerIndeterminate ? noSelection() : allMatching())}
-                      />
-                    </Table.Th>
-                    {sortHeader('number', t('dispatchUi.col.number'))}
-                    <Table.Th>{t('dispatchUi.col.type')}</Table.Th>
-                    {sortHeader('issueDate', t('dispatchUi.col.date'))}
-                    {sortHeader('customer', t('dispatchUi.col.customer'))}
-                    <Table.Th>{t('dispatchUi.col.email')}</Table.Th>
-                    <Table.Th>{t('dispatchUi.col.byPost')}</Table.Th>
-                    {sortHeader('total', t('dispatchUi.col.total'), 'right')}
-                    {sortHeader('status', t('dispatchUi.col.status'))}
-                    {sortHeader('lastSentAt', t('dispatchUi.col.lastSent'))}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((d) => {
-                    const selected = isSelected(d.id);
-                    return (
-                      <Table.Tr
-                        key={d.id}
-                        aria-selected={selected}
-                        data-document={d.number ?? d.id}
-                        onMouseDown={(e) => {
-                          if (e.shiftKey) e.preventDefault();
-                        }}
-                        onClick={(e) => click(d.id, modifiersOf(e), false)}
-                        style={{ cursor: 'default', background: selected ? 'var(--mantine-color-indigo-1)' : undefined }}
-                      >
-                        <Table.Td onClick={(e) => e.stopPropagation()}>
-                          <Checkbox
-                            aria-label={t('dispatchUi.evaluations.selectRow', { number: d.number ?? t('dispatchUi.draftNumber'), customer: d.customerName })}
-                            checked={selected}
-                            onChange={(e) => click(d.id, { ctrl: false, shift: e.nativeEvent instanceof MouseEvent && e.nativeEvent.shiftKey }, true)}
-                          />
-                        </Table.Td>
-                        <Table.Td>
-                          <Anchor component={Link} to={`/documents/${d.id}`} size="sm" onClick={(e) => e.stopPropagation()} style={{ whiteSpace: 'nowrap' }}>
-                            {d.number ?? t('dispatchUi.draftNumber')}
-                          </Anchor>
-                        </Table.Td>
-                        <Table.Td>{t(`documents.type.${d.type}`)}</Table.Td>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(d.issueDate, locale)}</Table.Td>
-                        <Table.Td>{d.customerName}</Table.Td>
-                        <Table.Td>
-                          {d.customerEmail ? <Email address={d.customerEmail} /> : (
-                            <Text span size="sm" c="dimmed">
-                              —
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{d.invoiceByPost ? t('dispatchUi.yes') : ''}</Table.Td>
-                        <Table.Td ta="right">
-                          <span className="money">{formatMoney(d.grossCents, locale)}</span>
-                        </Table.Td>
-                        <Table.Td>
-                          <StatusBadge status={d.status} />
-                        </Table.Td>
-                        <Table.Td>
-                          {d.lastSentAt ? (
-                            <Text size="xs">
-                              <span style={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.lastSentAt, locale)}</span>
-                              {d.lastSentTo ? <br /> : null}
-                              {d.lastSentTo ? <Email address={d.lastSentTo} /> : null}
-                            </Text>
-                          ) : (
-                            <Text size="xs" c="dimmed">
-                              {t('dispatchUi.evaluations.notSent')}
-                            </Text>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
+            <Table.ScrollContainer minWidth={760}>
+              <Table layout="fixed" className="list-table" aria-label={t('dispatchUi.evaluations.title')} aria-busy={list.isFetching} style={{ opacity: list.isFetching && list.isPlaceholderData ? 0.6 : 1 }}>
+                <colgroup>
+                  <col className="col-check" />
+                  <col style={{ width: '7.875rem' }} />
+                  <col style={{ width: '5.75rem' }} />
+                  <col style={{ width: '6rem' }} />
+                  <col />
+                  <col />
+                  <col style={{ width: '3.25rem' }} />
+                  <col style={{ width: '6.5rem' }} />
+                  <col style={{ width: '8.5rem' }} />
+                  <col />
+                </colgroup>
+                <DocumentsHeader
+                  t={t}
+                  sort={sort}
+                  order={order}
+                  onSort={onSort}
+                  allLabel={t('dispatchUi.evaluations.selectAllMatching', { count: total, formatted: number(total) })}
+                  checked={headerChecked}
+                  indeterminate={headerIndeterminate}
+                  disabled={total === 0}
+                  onToggleAll={onToggleAll}
+                />
+                <tbody className="list-rows">
+                  {rows.map((d) => (
+                    <DocumentRow key={d.id} d={d} selected={isSelected(d.id)} locale={locale} t={t} onClick={onRowClick} />
+                  ))}
+                </tbody>
               </Table>
             </Table.ScrollContainer>
             {list.isSuccess && rows.length === 0 && (

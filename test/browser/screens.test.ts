@@ -1,0 +1,100 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, login, screenshot, startApp, type RunningApp } from './harness.ts';
+import { Api } from './dispatch-support.ts';
+
+/** The laptop and desktop sizes of issue 16. */
+const SIZES = [
+  { width: 1280, height: 720 },
+  { width: 1440, height: 900 },
+  { width: 1920, height: 1080 },
+] as const;
+
+const LONG_NAME = 'Gemeinschaftspraxis für Hörakustik, Audiologie und Pädakustik Dr. med. Maximiliane Schönberg-Kleinschmidt und Partner – Zweigstelle Nordrhein-Westfalen, Fachbereich Kinder und Jugend – Verwaltung, Süd';
+if (LONG_NAME.length !== 200) throw new Error(`the long name has ${LONG_NAME.length} characters`);
+const LONG_EMAIL = 'buchhaltung.rechnungseingang.zweigstelle-nord@gemeinschaftspraxis-hoerakustik-schoenberg.example';
+
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** Geometry of a table: the headers' boxes, the rows' heights and the viewport width. */
+async function tableGeometry(page: Page, rowSelector: string): Promise<{ headers: { text: string; box: Box }[]; rowHeights: number[]; viewport: number }> {
+  return page.evaluate(`(() => {
+    const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+    const table = document.querySelector(${JSON.stringify(rowSelector)}).closest('table');
+    return {
+      headers: [...table.querySelectorAll('thead th')].map((th) => ({ text: th.textContent.trim(), box: box(th) })),
+      rowHeights: [...table.querySelectorAll(${JSON.stringify(rowSelector)})].map((tr) => tr.getBoundingClientRect().height),
+      viewport: document.documentElement.clientWidth,
+    };
+  })()`);
+}
+
+/** Is the element's text cut with "…" (wider than its box) and is the full text its title? */
+async function truncatedWithTitle(page: Page, selector: string, full: string): Promise<{ cut: boolean; title: string | null }> {
+  return page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
+    return { cut: el.scrollWidth > el.clientWidth, title: el.getAttribute('title') };
+  })()`).then((r) => {
+    const v = r as { cut: boolean; title: string | null };
+    return { cut: v.cut, title: v.title === full ? full : v.title };
+  });
+}
+
+/**
+ * Issue 16, "fits the screen": Auswertungen, the Versandauftrag and its result at 1280×720,
+ * 1440×900 and 1920×1080 — every column on screen, rows one line high (≤ 40 px), a 200-character
+ * company name and a long e-mail address cut with the full text on hover. Screenshots in
+ * test-artifacts/browser/screen-*.png.
+ */
+describe('the lists fit laptop and desktop screens', () => {
+  let app: RunningApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let longNumber = '';
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+    context = await browser.newContext({ baseURL: app.url, locale: 'de-DE', viewport: SIZES[0], timezoneId: 'Europe/Berlin' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    await page.goto('/');
+    await login(page);
+    await page.waitForURL(/\/customers$/);
+    const api = new Api(page);
+    const long = await api.customer({ companyName: LONG_NAME, email: LONG_EMAIL });
+    longNumber = (await api.invoice(long, 'Hörgerät rechts', 148_000)).number;
+    for (const [first, last] of [['Anna', 'Schäfer'], ['Tom', 'Fischer'], ['Lea', 'Wagner'], ['Jonas', 'Becker']] as const) {
+      const id = await api.customer({ firstName: first, lastName: last, email: `${first.toLowerCase()}.${last.toLowerCase()}@example.de` });
+      await api.invoice(id, 'Hörgerätebatterien', 2_490);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('Auswertungen shows every column, one line per row, long texts cut with a title', async () => {
+    await page.goto('/evaluations/documents?loaded=1&type=invoice&status=final');
+    await page.getByTestId('evaluation-total').getByText('5 Dokumente gefunden').waitFor();
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      const geometry = await tableGeometry(page, 'tbody tr[data-document]');
+      expect(geometry.headers.map((h) => h.text)).toEqual(['', 'Nummer', 'Typ', 'Datum', 'Kunde', 'E-Mail', 'Post', 'Betrag', 'Status', 'Zuletzt versendet']);
+      for (const h of geometry.headers) expect(h.box.right, `column "${h.text}" at ${size.width}×${size.height}`).toBeLessThanOrEqual(geometry.viewport);
+      for (const height of geometry.rowHeights) expect(height).toBeLessThanOrEqual(40);
+      const row = `tbody tr[data-document="${longNumber}"]`;
+      expect(await truncatedWithTitle(page, `${row} td:nth-child(5)`, LONG_NAME)).toEqual({ cut: true, title: LONG_NAME });
+      expect(await truncatedWithTitle(page, `${row} td:nth-child(6)`, LONG_EMAIL)).toEqual({ cut: true, title: LONG_EMAIL });
+      // The invoice number is whole, on one line.
+      expect(await page.locator(`${row} td:nth-child(2) a`).evaluate((a) => a.scrollWidth <= a.parentElement!.clientWidth)).toBe(true);
+      await screenshot(page, `screen-auswertungen-${size.width}`);
+    }
+  });
+});
