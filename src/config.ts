@@ -35,6 +35,8 @@ const envSchema = z.object({
     .string()
     .refine((value) => parseTrustProxy(value) !== undefined, 'must be a hop count (e.g. 1) or a comma-separated list of proxy addresses or subnets (e.g. 127.0.0.1,10.0.0.0/8)')
     .optional(),
+  // A bearer token that opens /metrics to scrapers elsewhere; without it /metrics answers only on loopback.
+  FAKTURA_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(500).optional(),
 });
 
 /**
@@ -74,6 +76,8 @@ export interface Config {
   worker: { leaseMs: number; rateMinuteMs: number; bouncePollMs: number };
   /** Fastify's `trustProxy`: false (default), a hop count, or proxy addresses/subnets. */
   trustProxy: false | number | string[];
+  /** Opens /metrics beyond loopback to `Authorization: Bearer <token>`; undefined: loopback only. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionHours: e.FAKTURA_SESSION_HOURS,
     worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
     trustProxy: e.FAKTURA_TRUST_PROXY === undefined ? false : (parseTrustProxy(e.FAKTURA_TRUST_PROXY) ?? false),
+    metricsToken: e.FAKTURA_METRICS_TOKEN,
   };
 }
 

@@ -106,3 +106,41 @@ describe.each(testDialects)('login behind a trusted proxy on %s', (dialect) => {
     expect(other.statusCode).toBe(200);
   });
 });
+
+describe.each(testDialects)('response headers and /metrics on %s', (dialect) => {
+  let plain: TestApp;
+  let https: TestApp;
+  const METRICS_TOKEN = 'metrik-token-'.padEnd(40, 'x');
+  beforeAll(async () => {
+    plain = await createTestApp(dialect);
+    https = await createTestApp(dialect, { env: { FAKTURA_BASE_URL: 'https://faktura.example.de', FAKTURA_METRICS_TOKEN: METRICS_TOKEN } });
+  });
+  afterAll(async () => {
+    await plain?.close();
+    await https?.close();
+  });
+
+  it('asks the browser to upgrade requests to https only when the app is served over https (issue 15 item 9)', async () => {
+    const lan = (await plain.anonymous.get('/api/health')).headers['content-security-policy'];
+    expect(String(lan)).toContain("default-src 'self'");
+    expect(String(lan)).not.toContain('upgrade-insecure-requests');
+    const secure = (await https.anonymous.get('/api/health')).headers['content-security-policy'];
+    expect(String(secure)).toContain('upgrade-insecure-requests');
+  });
+
+  it('serves /metrics on loopback only, or with FAKTURA_METRICS_TOKEN (issue 15 item 17)', async () => {
+    const get = (app: TestApp, remoteAddress: string, headers: Record<string, string> = {}) => app.app.inject({ method: 'GET', url: '/metrics', remoteAddress, headers });
+    expect((await get(plain, '127.0.0.1')).statusCode).toBe(200);
+    expect((await get(plain, '::1')).statusCode).toBe(200);
+    const remote = await get(plain, '192.168.1.20');
+    expect(remote.statusCode).toBe(403);
+    expect(remote.json()).toMatchObject({ code: 'metrics.forbidden' });
+    expect(remote.body).not.toContain('faktura_deliveries');
+    // Relayed by a reverse proxy on this machine: not local, even though the socket is.
+    expect((await get(plain, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).statusCode).toBe(403);
+    // An API token is not the metrics token.
+    expect((await get(plain, '192.168.1.20', { authorization: `Bearer ${METRICS_TOKEN}` })).statusCode).toBe(403);
+    expect((await get(https, '192.168.1.20', { authorization: `Bearer ${METRICS_TOKEN}` })).statusCode).toBe(200);
+    expect((await get(https, '192.168.1.20', { authorization: 'Bearer falsch' })).statusCode).toBe(403);
+  });
+});

@@ -13,6 +13,7 @@ import {
   loadMailSettingsRow,
   saveMailSettings,
   settingsFromRow,
+  storedPasswordApplies,
   validateMailSettings,
   type MailSettings,
   type MailSettingsInput,
@@ -50,15 +51,23 @@ function requireSettings(row: MailSettingsRow | undefined): MailSettingsRow {
 
 /**
  * The settings to test: the stored ones, or the unsaved values from the form (so the admin can
- * test before saving); a password left empty in the form means the stored one.
+ * test before saving); a password left empty in the form means the stored one, but only for the
+ * stored server, port and user.
  */
 export async function settingsToTest(db: Executor, secret: string, draft: MailSettingsInput | undefined): Promise<MailSettings> {
   const row = await loadMailSettingsRow(db);
   if (!draft) return settingsFromRow(requireSettings(row), secret);
-  validateMailSettings(draft, { passwordSet: Boolean(row?.password_enc), dkimKeySet: Boolean(row?.dkim_key_enc), imapPasswordSet: Boolean(row?.imap_password_enc) });
-  const stored = row ? settingsFromRow(row, secret) : undefined;
   const user = draft.user === null || draft.user === '' ? null : draft.user;
-  const password = draft.password ?? stored?.auth?.password;
+  // The stored password goes only to the server, port and user it was stored for (issue 15 item 6).
+  const keepPassword = Boolean(row?.password_enc) && storedPasswordApplies(row, { host: draft.host, port: draft.port, user });
+  validateMailSettings(draft, {
+    passwordSet: keepPassword,
+    passwordForOtherServer: Boolean(row?.password_enc) && !keepPassword,
+    dkimKeySet: Boolean(row?.dkim_key_enc),
+    imapPasswordSet: Boolean(row?.imap_password_enc),
+  });
+  const stored = row ? settingsFromRow(row, secret) : undefined;
+  const password = draft.password ?? (keepPassword ? stored?.auth?.password : undefined);
   const dkimKey = draft.dkim?.privateKey ?? stored?.dkim?.privateKey;
   return {
     preset: draft.preset,

@@ -60,6 +60,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
         scriptSrc: ["'self'"],
         frameSrc: ["'self'", 'blob:'],
         objectSrc: ["'self'", 'blob:'],
+        // Only when the app is served over https: on plain http in a LAN (http://praxis-server:3000)
+        // the browser would upgrade every script and style request to https and load nothing.
+        upgradeInsecureRequests: deps.config.baseUrl?.startsWith('https://') ? [] : null,
       },
     },
   });

@@ -27,7 +27,8 @@ export function registerAuth(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) {
+    // /metrics checks its own bearer token (FAKTURA_METRICS_TOKEN), which is not an API token.
+    if (header?.startsWith('Bearer ') && request.routeOptions.url !== '/metrics') {
       const actor = await actorFromApiToken(deps.db.kysely, header.slice(7).trim());
       if (!actor) throw new AppError('unauthenticated', 'auth.tokenInvalid', 'API token is invalid or revoked');
       request.actor = actor;

@@ -127,10 +127,19 @@ export function isValidHost(value: string): boolean {
 }
 
 /**
+ * Whether the stored SMTP password may be used for these settings: only for the server, port and
+ * user it was stored for. Otherwise a draft (or a saved change) pointing at another host would
+ * hand the stored password to that host (issue 15 item 6).
+ */
+export function storedPasswordApplies(row: Pick<MailSettingsRow, 'host' | 'port' | 'auth_user'> | undefined, input: Pick<MailSettingsInput, 'host' | 'port' | 'user'>): boolean {
+  return row !== undefined && row.host.toLowerCase() === input.host.toLowerCase() && row.port === input.port && row.auth_user === input.user;
+}
+
+/**
  * Checks the business rules zod cannot express. `stored` tells whether a password / DKIM key is
  * already on file, so "keep the stored one" is valid only when there is one.
  */
-export function validateMailSettings(input: MailSettingsInput, stored: { passwordSet: boolean; dkimKeySet: boolean; imapPasswordSet?: boolean }): void {
+export function validateMailSettings(input: MailSettingsInput, stored: { passwordSet: boolean; dkimKeySet: boolean; imapPasswordSet?: boolean; passwordForOtherServer?: boolean }): void {
   if (input.host === '') throw validationError('mailSettings.hostMissing', 'the SMTP server (host) is missing', 'host');
   if (!isValidHost(input.host)) throw validationError('mailSettings.hostInvalid', 'the SMTP server must be a host name or an IP address', 'host');
   if (input.heloName !== null && input.heloName !== '' && !isValidHost(input.heloName)) {
@@ -144,7 +153,11 @@ export function validateMailSettings(input: MailSettingsInput, stored: { passwor
   if (input.bccArchive && !isValidEmail(input.bccArchive)) throw validationError('mailSettings.bccInvalid', 'the archive (BCC) address is not a valid e-mail address', 'bccArchive');
   if (input.user !== null && input.user !== '') {
     if (hasControlChars(input.user)) throw validationError('mailSettings.userInvalid', 'the user name must not contain control characters', 'user');
-    if (input.password === undefined && !stored.passwordSet) throw validationError('mailSettings.passwordMissing', 'a user name is set but no password', 'password');
+    if (input.password === undefined && !stored.passwordSet) {
+      throw stored.passwordForOtherServer
+        ? validationError('mailSettings.passwordReenter', 'enter the password again: the stored one is used only for the stored server, port and user', 'password')
+        : validationError('mailSettings.passwordMissing', 'a user name is set but no password', 'password');
+    }
   }
   if (input.dkim) {
     if (!isValidHost(input.dkim.domain)) throw validationError('mailSettings.dkimDomainInvalid', 'the DKIM domain must be a domain name', 'dkim.domain');
@@ -291,14 +304,17 @@ export async function saveMailSettings(
 ): Promise<{ row: MailSettingsRow; passwordChanged: boolean; dkimKeyChanged: boolean; imapPasswordChanged: boolean }> {
   const current = await loadMailSettingsRow(trx);
   const user = input.user === null || input.user === '' ? null : input.user;
+  const keepPassword = Boolean(current?.password_enc) && storedPasswordApplies(current, { host: input.host, port: input.port, user });
   validateMailSettings(input, {
-    passwordSet: Boolean(current?.password_enc),
+    passwordSet: keepPassword,
+    passwordForOtherServer: Boolean(current?.password_enc) && !keepPassword,
     dkimKeySet: Boolean(current?.dkim_key_enc),
     imapPasswordSet: Boolean(current?.imap_password_enc),
   });
   const box = createSecretBox(secret);
-  // No user: no authentication, so a stored password is dropped rather than kept unused.
-  const passwordEnc = user === null ? null : input.password !== undefined ? box.seal(input.password, 'smtpPassword') : (current?.password_enc ?? null);
+  // No user: no authentication, so a stored password is dropped rather than kept unused. Another
+  // server, port or user never inherits the stored password.
+  const passwordEnc = user === null ? null : input.password !== undefined ? box.seal(input.password, 'smtpPassword') : keepPassword ? (current?.password_enc ?? null) : null;
   const dkimKeyEnc =
     input.dkim === null ? null : input.dkim.privateKey !== undefined ? box.seal(input.dkim.privateKey.trim() + '\n', 'dkimPrivateKey') : (current?.dkim_key_enc ?? null);
   const values = {

@@ -116,6 +116,9 @@ export function MailSettingsPage() {
     },
   });
 
+  // The stored password is used only for the server, port and user it was stored for (the server
+  // enforces this too): another one must be typed in again.
+  const storedPasswordApplies = Boolean(saved?.passwordSet) && saved !== null && form.host.trim().toLowerCase() === saved.host.toLowerCase() && Number(form.port) === saved.port && (form.user.trim() || null) === saved.user;
   const errors = useFieldErrors(save.error);
   const general = generalError(t, save.error, FIELDS);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
@@ -204,8 +207,8 @@ export function MailSettingsPage() {
                     <PasswordInput
                       label={t('mail.fields.password')}
                       autoComplete="new-password"
-                      placeholder={saved?.passwordSet ? t('mail.passwordSetPlaceholder') : ''}
-                      description={saved?.passwordSet ? t('mail.passwordSet') : t('mail.passwordNotSet')}
+                      placeholder={storedPasswordApplies ? t('mail.passwordSetPlaceholder') : ''}
+                      description={storedPasswordApplies ? t('mail.passwordSet') : saved?.passwordSet ? t('mail.passwordReenter') : t('mail.passwordNotSet')}
                       value={form.password}
                       onChange={(e) => set('password', e.currentTarget.value)}
                       error={errors['password']}
