@@ -40,7 +40,13 @@ describe('SMTP transport in a worker thread', () => {
   it('delivers each message with exactly its attachment bytes, several at once over the pool', async () => {
     const transport = createThreadedMailTransport(testSettings({ port: server.port }), FAST_TIMEOUTS);
     try {
-      const pdfs = Array.from({ length: 6 }, () => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000)]));
+      // Each in an ArrayBuffer of its own (Buffer.alloc; as a PDF read from the database is), which
+      // is what gets moved: Node 24 serves Buffer.concat's 20 KB from a shared pool.
+      const pdfs = Array.from({ length: 6 }, () => {
+        const pdf = Buffer.alloc(20_009);
+        Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000)]).copy(pdf);
+        return pdf;
+      });
       const originals = pdfs.map((pdf) => Buffer.from(pdf));
       const before = server.received.length;
       const results = await Promise.all(pdfs.map((pdf, i) => transport.sendMail(message(`kunde${i}@example.de`, pdf, i))));
