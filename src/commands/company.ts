@@ -121,6 +121,7 @@ export async function updateCompany(input: { trx: Executor; actor: Actor; data: 
   return getCompany(trx);
 }
 
+/** `logo` must have passed `checkLogo` (src/pdf/logo.ts), which decodes it as the PDF renderer will. */
 export async function setCompanyLogo(input: { trx: Executor; actor: Actor; logo: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' } | null }): Promise<void> {
   const { trx, actor, logo } = input;
   await getCompany(trx);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { getCompany, setCompanyLogo, updateCompany } from '../../commands/company.ts';
+import { checkLogo, detectLogoMime } from '../../pdf/logo.ts';
 import { AppError } from '../../domain/errors.ts';
 import { companyInput } from '../../domain/inputs.ts';
 import { adminOnly, requireActor, staffOnly } from '../auth.ts';
@@ -8,12 +9,6 @@ import type { AppDeps } from '../deps.ts';
 import { presentCompany } from '../presenters.ts';
 
 const MAX_LOGO_BYTES = 512 * 1024;
-
-function detectImage(bytes: Buffer): 'image/png' | 'image/jpeg' | undefined {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  return undefined;
-}
 
 export const companyRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -37,8 +32,10 @@ export const companyRoutes =
 
     app.put('/api/company/logo', { preValidation: adminOnly, schema: { tags: ['company'], summary: 'Upload the logo (PNG or JPEG body, at most 512 KiB)', body: z.instanceof(Buffer) } }, async (request, reply) => {
       const actor = requireActor(request);
-      const mime = detectImage(request.body);
+      const mime = detectLogoMime(request.body);
       if (!mime) throw new AppError('validation', 'company.logoInvalid', 'logo must be a PNG or JPEG image', { field: 'logo' });
+      // Decoded before the transaction: a broken image is refused here, not by every PDF later.
+      await checkLogo(request.body, mime);
       await db.transaction().execute((trx) => setCompanyLogo({ trx, actor, logo: { bytes: request.body, mime } }));
       return reply.status(204).send();
     });

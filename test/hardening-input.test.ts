@@ -1,0 +1,86 @@
+import { deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.ts';
+import { testDialects } from './helpers/db.ts';
+import { makeCustomer, makeDocument } from './helpers/factories.ts';
+
+/** Issue 15: input that must be refused where it enters, not break the app later. */
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of buf) c = (crcTable[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(crc(body));
+  return Buffer.concat([len, body, sum]);
+}
+/** An RGBA PNG of width × height whose IDAT holds `idat` (default: the real pixels). */
+function png(width: number, height: number, idat?: Buffer): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6; // RGBA: pdfkit inflates these to split off the alpha channel
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 4, 0x80)]);
+  const data = idat ?? deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe.each(testDialects)('logo upload on %s (item 10)', (dialect) => {
+  let t: TestApp;
+  let draftId: number;
+  const upload = (body: Buffer, type = 'image/png') => t.admin.request({ method: 'PUT', url: '/api/company/logo', payload: body, headers: { 'content-type': type } });
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+    const customer = await makeCustomer(t.staff);
+    draftId = (await makeDocument(t.staff, customer.id)).id;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('accepts a real PNG, and PDFs render with it', async () => {
+    expect((await upload(png(4, 3))).statusCode).toBe(204);
+    const pdf = await t.staff.get(`/api/documents/${draftId}/pdf`);
+    expect(pdf.statusCode, pdf.body.slice(0, 200)).toBe(200);
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('refuses a PNG signature followed by junk, a corrupt image stream and a JPEG start with junk; PDFs keep working', async () => {
+    const broken: [string, Buffer, string][] = [
+      ['signature + junk', Buffer.concat([PNG_SIGNATURE, Buffer.from('junk '.repeat(40))]), 'image/png'],
+      ['corrupt image data', png(4, 3, Buffer.from('not deflate data at all')), 'image/png'],
+      ['too little image data', png(40, 30, deflateSync(Buffer.alloc(10))), 'image/png'],
+      ['no IEND', png(4, 3).subarray(0, -12), 'image/png'],
+      ['JPEG start + junk', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from('junk '.repeat(40))]), 'image/jpeg'],
+    ];
+    for (const [what, body, type] of broken) {
+      const response = await upload(body, type);
+      expect(response.statusCode, what).toBe(400);
+      expect(response.json(), what).toMatchObject({ code: 'company.logoInvalid', field: 'logo' });
+    }
+    // the good logo from before is still the one stored, and PDFs still render
+    const stored = await t.staff.get('/api/company/logo');
+    expect(stored.rawPayload.equals(png(4, 3))).toBe(true);
+    expect((await t.staff.get(`/api/documents/${draftId}/pdf`)).statusCode).toBe(200);
+  });
+
+  it('refuses a decompression bomb by the size its header declares', async () => {
+    const response = await upload(png(20_000, 20_000, deflateSync(Buffer.alloc(1000))));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'company.logoTooLarge', field: 'logo', meta: { width: 20_000, height: 20_000 } });
+  });
+});
