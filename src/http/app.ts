@@ -24,6 +24,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { devMailRoutes } from './routes/dev-mails.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { LOG_REDACT } from '../log-redact.ts';
+import { bankRoutes } from './routes/bank.ts';
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string };
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(templateRoutes(deps));
   await app.register(devMailRoutes(deps));
   await app.register(paymentRoutes(deps));
+  await app.register(bankRoutes(deps));
   // further route modules register here
 
   return app;

@@ -86,3 +86,34 @@ export function presentAccount(a: CustomerAccount): CustomerAccountView {
     payments: a.payments.map(presentPayment),
   };
 }
+
+export interface BankCandidateView {
+  documentId: number;
+  number: string | null;
+  customerId: number;
+  customerName: string;
+  issueDate: string;
+  dueDate: string | null;
+  grossCents: number;
+  openCents: number;
+}
+
+export interface BankEntryView {
+  id: number;
+  statementId: number;
+  bookingDate: string;
+  valueDate: string | null;
+  amountCents: number;
+  currency: string;
+  counterpartyName: string | null;
+  counterpartyIban: string | null;
+  remittance: string | null;
+  endToEndId: string | null;
+  status: 'booked' | 'review' | 'rejected' | 'ignored';
+  /** how it was matched or why it needs review (bank.match.*), translated by the client */
+  matchCode: string | null;
+  /** the proposed assignment: confirm as it is or change it */
+  proposal: { documentId: number; amountCents: number }[];
+  /** invoices that came into question, with what is open on them now */
+  candidates: BankCandidateView[];
+}
