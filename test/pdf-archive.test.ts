@@ -109,8 +109,8 @@ describe.each(testDialects)('PDF archive and PDF routes on %s', (dialect) => {
     const archived = await databasePdfArchive.load(t.testDb.db.kysely, creditNote.id);
     expect(archived).toBeDefined();
     const { pages, attachments } = await extractPdf(archived?.pdf ?? Buffer.alloc(0));
-    expect(pages[0]).toContain(`Gutschrift ${creditNote.number}`);
-    expect(pages[0]).toContain(`Gutschrift zu Rechnung ${invoice.number} vom 02.11.2026`);
+    expect(pages[0]).toContain(`Stornorechnung ${creditNote.number}`);
+    expect(pages[0]).toContain(`Stornorechnung zu Rechnung ${invoice.number} vom 02.11.2026`);
     const xml = Buffer.from(attachments['factur-x.xml'] ?? new Uint8Array()).toString('utf8');
     expect(xmlValues(xml, 'ram:TypeCode')).toContain('381');
     expect(xmlValues(xml, 'ram:IssuerAssignedID')).toEqual([invoice.number]);

@@ -7,6 +7,7 @@ import {
   assertFinalizable,
   computeTotals,
   creditNoteLines,
+  defaultVatCategory,
   quantityToMilli,
   validateLines,
   type DocumentLineInput,
@@ -41,6 +42,7 @@ export function toLineInputs(lines: readonly LineInput[]): DocumentLineInput[] {
     unit: l.unit,
     unitPriceCents: l.unitPriceCents,
     vatRate: l.vatRate,
+    vatCategory: l.vatCategory ?? defaultVatCategory(l.vatRate),
     exemptionReason: l.exemptionReason,
     discountBasisPoints: Math.round(l.discountPercent * 100),
   }));
@@ -53,6 +55,7 @@ function lineInputsFromRows(rows: readonly DocumentLineRow[]): DocumentLineInput
     unit: r.unit,
     unitPriceCents: r.unit_price_cents,
     vatRate: r.vat_rate,
+    vatCategory: r.vat_category,
     exemptionReason: r.exemption_reason,
     discountBasisPoints: r.discount_bp,
   }));
@@ -74,6 +77,7 @@ async function writeLines(trx: Executor, documentId: number, lines: readonly Doc
           unit: l.unit,
           unit_price_cents: l.unitPriceCents,
           vat_rate: l.vatRate,
+          vat_category: l.vatCategory,
           exemption_reason: l.exemptionReason,
           discount_bp: l.discountBasisPoints,
           net_cents: l.netCents,

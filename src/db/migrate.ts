@@ -8,6 +8,7 @@ import { searchIndex } from './migrations/0005_search_index.ts';
 import { deliveryLeaseIndex } from './migrations/0006_delivery_lease_index.ts';
 import { bounces } from './migrations/0013_bounces.ts';
 import { dispatchTruth } from './migrations/0017_dispatch_truth.ts';
+import { vatCategory } from './migrations/0018_vat_category.ts';
 import { receivables } from './migrations/0020_receivables.ts';
 
 /**
@@ -24,6 +25,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0006_delivery_lease_index': deliveryLeaseIndex,
     '0013_bounces': bounces(dialect),
     '0017_dispatch_truth': dispatchTruth,
+    '0018_vat_category': vatCategory,
     '0020_receivables': receivables(dialect),
   };
 }

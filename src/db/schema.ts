@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { VatCategory } from '../domain/document.ts';
 
 /**
  * Column conventions, identical on SQLite and PostgreSQL so one set of queries serves both:
@@ -151,6 +152,8 @@ export interface DocumentLinesTable {
   unit: string;
   unit_price_cents: number;
   vat_rate: 19 | 7 | 0;
+  /** EN 16931 VAT category (migration 0018_vat_category) */
+  vat_category: VatCategory;
   exemption_reason: string | null;
   discount_bp: number;
   net_cents: number;

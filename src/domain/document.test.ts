@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, assertCancellable, assertEditable, computeTotals, isIsoDate, lineNetCents, quantityToMilli, validateLines, type DocumentLineInput } from './document.ts';
+import { addDays, assertCancellable, assertEditable, computeTotals, defaultVatCategory, exemptionStatement, isIsoDate, lineNetCents, quantityToMilli, validateLines, type DocumentLineInput } from './document.ts';
 import { AppError } from './errors.ts';
 
 const line = (overrides: Partial<DocumentLineInput> = {}): DocumentLineInput => ({
@@ -8,6 +8,7 @@ const line = (overrides: Partial<DocumentLineInput> = {}): DocumentLineInput => 
   unit: 'Stk',
   unitPriceCents: 10000,
   vatRate: 19,
+  vatCategory: 'S',
   exemptionReason: null,
   discountBasisPoints: 0,
   ...overrides,
@@ -39,7 +40,7 @@ describe('document totals', () => {
 
   it('groups by rate with the exemption reason, highest rate first', () => {
     const totals = computeTotals([
-      line({ vatRate: 0, exemptionReason: 'Steuerfrei nach §4 Nr. 14 UStG', unitPriceCents: 20000 }),
+      line({ vatRate: 0, vatCategory: 'E', exemptionReason: 'Steuerfrei nach §4 Nr. 14 UStG', unitPriceCents: 20000 }),
       line({ vatRate: 7, unitPriceCents: 1000 }),
       line({ vatRate: 19, unitPriceCents: 10000 }),
       line({ vatRate: 19, unitPriceCents: 5000 }),
@@ -62,9 +63,9 @@ describe('document totals', () => {
 
 describe('line validation', () => {
   it('requires an exemption reason for 0 %', () => {
-    expect(() => validateLines([line({ vatRate: 0 })])).toThrow(/exemptionReason/);
+    expect(() => validateLines([line({ vatRate: 0, vatCategory: 'E' })])).toThrow(/exemptionReason/);
     try {
-      validateLines([line(), line({ vatRate: 0 })]);
+      validateLines([line(), line({ vatRate: 0, vatCategory: 'E' })]);
     } catch (error) {
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).field).toBe('lines[1].exemptionReason');
@@ -105,5 +106,32 @@ describe('dates', () => {
     expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
     expect(isIsoDate('2026-02-30')).toBe(false);
     expect(isIsoDate('2026-12-01')).toBe(true);
+  });
+});
+
+describe('VAT categories', () => {
+  it('defaults per rate and refuses a category that does not fit the rate', () => {
+    expect(defaultVatCategory(19)).toBe('S');
+    expect(defaultVatCategory(0)).toBe('E');
+    expect(() => validateLines([line({ vatRate: 19, vatCategory: 'AE' })])).toThrow(expect.objectContaining({ code: 'document.vatCategoryInvalid', field: 'lines[0].vatCategory' }));
+    expect(() => validateLines([line({ vatRate: 0, vatCategory: 'S' })])).toThrow(expect.objectContaining({ code: 'document.vatCategoryInvalid' }));
+    // only E needs a reason: the other categories have their legal wording
+    expect(() => validateLines([line({ vatRate: 0, vatCategory: 'AE' }), line({ vatRate: 0, vatCategory: 'K' }), line({ vatRate: 0, vatCategory: 'G' })])).not.toThrow();
+  });
+
+  it('keeps one breakdown per category: reverse charge and intra-community supply are not summed together', () => {
+    const totals = computeTotals([line({ vatRate: 0, vatCategory: 'AE', unitPriceCents: 100 }), line({ vatRate: 0, vatCategory: 'K', unitPriceCents: 200 }), line({ vatRate: 0, vatCategory: 'AE', unitPriceCents: 300 })]);
+    expect(totals.vat.map((v) => [v.vatCategory, v.netCents])).toEqual([
+      ['AE', 400],
+      ['K', 200],
+    ]);
+  });
+
+  it('states the legal wording per category (§14a UStG), with the user reason after it', () => {
+    expect(exemptionStatement('AE', null, 'de')).toBe('Steuerschuldnerschaft des Leistungsempfängers');
+    expect(exemptionStatement('K', '§ 4 Nr. 1 b UStG', 'de')).toBe('Steuerfreie innergemeinschaftliche Lieferung – § 4 Nr. 1 b UStG');
+    expect(exemptionStatement('G', null, 'de')).toBe('Steuerfreie Ausfuhrlieferung');
+    expect(exemptionStatement('E', 'Steuerfrei nach § 4 Nr. 14 UStG', 'de')).toBe('Steuerfrei nach § 4 Nr. 14 UStG');
+    expect(exemptionStatement('S', 'x', 'de')).toBeNull();
   });
 });

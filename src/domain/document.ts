@@ -13,6 +13,51 @@ export type VatRate = (typeof VAT_RATES)[number];
 
 export type Language = 'de' | 'en';
 
+/**
+ * EN 16931 VAT category codes (UNTDID 5305) Faktura supports, chosen per line:
+ * S standard rate (19 %, 7 %); Z zero rate (§12 Abs. 3 UStG); E exempt (§4 UStG, §19 UStG) with
+ * the reason; AE reverse charge (§13b UStG); K intra-community supply (§4 Nr. 1 b, §6a UStG);
+ * G export outside the EU (§4 Nr. 1 a, §6 UStG); O not subject to VAT (e.g. §3a services abroad).
+ * L/M (Canary Islands, Ceuta/Melilla) are not offered.
+ */
+export const VAT_CATEGORIES = ['S', 'Z', 'E', 'AE', 'K', 'G', 'O'] as const;
+export type VatCategory = (typeof VAT_CATEGORIES)[number];
+
+/** The category a line gets when none is chosen: standard for 19 %/7 %, exempt (with its reason) for 0 %. */
+export function defaultVatCategory(rate: VatRate): VatCategory {
+  return rate === 0 ? 'E' : 'S';
+}
+
+/**
+ * What an invoice must say for a category (§14 Abs. 4 Nr. 8, §14a UStG). AE and K use the exact
+ * words of §14a Abs. 5 and Abs. 3; the same text is the XML's exemption reason (BT-120) when the
+ * user gave none. E has no fixed wording: the user's reason is the statement.
+ */
+export const VAT_CATEGORY_WORDING: Record<Language, Record<Exclude<VatCategory, 'S' | 'E'>, string>> = {
+  de: {
+    Z: 'Umsatzsteuer 0 % (Nullsatz, § 12 Abs. 3 UStG)',
+    AE: 'Steuerschuldnerschaft des Leistungsempfängers',
+    K: 'Steuerfreie innergemeinschaftliche Lieferung',
+    G: 'Steuerfreie Ausfuhrlieferung',
+    O: 'Nicht im Inland steuerbare Leistung',
+  },
+  en: {
+    Z: 'VAT 0 % (zero rate, § 12 (3) German VAT Act)',
+    AE: 'Reverse charge: the recipient is liable for VAT (Steuerschuldnerschaft des Leistungsempfängers)',
+    K: 'VAT-exempt intra-community supply (Steuerfreie innergemeinschaftliche Lieferung)',
+    G: 'VAT-exempt export (Steuerfreie Ausfuhrlieferung)',
+    O: 'Not subject to German VAT',
+  },
+};
+
+/** The statement printed (and written as BT-120) for a 0 % line: the category's wording and/or the user's reason. */
+export function exemptionStatement(category: VatCategory, reason: string | null, language: Language): string | null {
+  if (category === 'S') return null;
+  if (category === 'E') return reason;
+  const wording = VAT_CATEGORY_WORDING[language][category];
+  return reason && reason.trim() !== '' && reason.trim() !== wording ? `${wording} – ${reason.trim()}` : wording;
+}
+
 export interface DocumentLineInput {
   description: string;
   /** Quantity in thousandths (1.5 h → 1500), so quantities with up to 3 decimals stay exact. */
@@ -20,6 +65,8 @@ export interface DocumentLineInput {
   unit: string;
   unitPriceCents: Cents;
   vatRate: VatRate;
+  /** S for 19 %/7 %; for 0 % one of Z, E, AE, K, G, O (see VAT_CATEGORIES). */
+  vatCategory: VatCategory;
   /** Required when vatRate is 0: why no VAT is charged (e.g. "Steuerfrei nach §4 Nr. 14 UStG"). */
   exemptionReason: string | null;
   /** Discount in basis points (10 % → 1000). */
@@ -31,6 +78,8 @@ export interface DocumentLine extends DocumentLineInput {
 }
 
 export interface VatBreakdown {
+  /** One breakdown per category and rate (EN 16931 BG-23; e.g. BR-E-01: exactly one for E). */
+  vatCategory: VatCategory;
   vatRate: VatRate;
   netCents: Cents;
   vatCents: Cents;
@@ -56,25 +105,27 @@ export function lineNetCents(line: DocumentLineInput): Cents {
 }
 
 /**
- * Totals are rounded once per VAT rate, not per line: VAT of a rate = round(sum of its line nets × rate).
+ * Totals are rounded once per VAT category and rate, not per line: VAT of a rate = round(sum of its line nets × rate).
  * This is the rule of EN 16931 (BT-117 = BT-116 × BT-119) and avoids the cent drift that per-line VAT
  * rounding causes (3 × 0,05 € at 19 % gives 0,03 € VAT, not 3 × 0,01 €).
  */
 export function computeTotals(inputs: readonly DocumentLineInput[]): DocumentTotals {
   const lines = inputs.map((line) => ({ ...line, netCents: lineNetCents(line) }));
-  const byRate = new Map<VatRate, { net: number; reasons: Set<string> }>();
+  const groups = new Map<string, { category: VatCategory; rate: VatRate; net: number; reasons: Set<string> }>();
   for (const line of lines) {
-    const entry = byRate.get(line.vatRate) ?? { net: 0, reasons: new Set<string>() };
+    const key = `${line.vatCategory}:${line.vatRate}`;
+    const entry = groups.get(key) ?? { category: line.vatCategory, rate: line.vatRate, net: 0, reasons: new Set<string>() };
     entry.net += line.netCents;
     if (line.exemptionReason) entry.reasons.add(line.exemptionReason);
-    byRate.set(line.vatRate, entry);
+    groups.set(key, entry);
   }
-  const vat = [...byRate.entries()]
-    .sort(([a], [b]) => b - a)
-    .map(([vatRate, { net, reasons }]) => {
-      const vatCents = Number(divRoundHalfAwayFromZero(BigInt(net) * BigInt(vatRate), 100n));
+  const vat = [...groups.values()]
+    .sort((a, b) => b.rate - a.rate || VAT_CATEGORIES.indexOf(a.category) - VAT_CATEGORIES.indexOf(b.category))
+    .map(({ category, rate, net, reasons }) => {
+      const vatCents = Number(divRoundHalfAwayFromZero(BigInt(net) * BigInt(rate), 100n));
       return {
-        vatRate,
+        vatCategory: category,
+        vatRate: rate,
         netCents: net,
         vatCents,
         grossCents: net + vatCents,
@@ -99,7 +150,10 @@ export function validateLines(lines: readonly DocumentLineInput[]): void {
     if (!VAT_RATES.includes(line.vatRate)) {
       throw validationError('document.vatRateInvalid', `${at}.vatRate must be one of ${VAT_RATES.join(', ')}`, `${at}.vatRate`);
     }
-    if (line.vatRate === 0 && !line.exemptionReason?.trim()) {
+    if (!VAT_CATEGORIES.includes(line.vatCategory) || (line.vatCategory === 'S') !== (line.vatRate !== 0)) {
+      throw validationError('document.vatCategoryInvalid', `${at}.vatCategory ${line.vatCategory} does not fit ${line.vatRate} % (S for 19 % and 7 %, Z/E/AE/K/G/O for 0 %)`, `${at}.vatCategory`);
+    }
+    if (line.vatCategory === 'E' && !line.exemptionReason?.trim()) {
       // §14 Abs. 4 Nr. 8 UStG: a tax-exempt supply must state the reason for the exemption.
       throw validationError('document.exemptionReasonMissing', `${at}.exemptionReason is required for 0 % VAT (§14 Abs. 4 Nr. 8 UStG)`, `${at}.exemptionReason`);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isValidEmail } from './customer.ts';
 import { exactLineNet, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from './amount-limits.ts';
-import { VAT_RATES, DOCUMENT_TYPES, isIsoDate } from './document.ts';
+import { VAT_CATEGORIES, VAT_RATES, DOCUMENT_TYPES, isIsoDate } from './document.ts';
 import { multiLineText, optionalMultiLine, optionalSingleLine, singleLineText } from './text-input.ts';
 
 /**
@@ -45,6 +45,8 @@ export const lineInput = z.strictObject({
   unit: singleLineText({ max: 20 }).default('Stk'),
   unitPriceCents: bounded(MAX_UNIT_PRICE_CENTS, 'document.unitPriceTooLarge', 'unit price (cents)').int(),
   vatRate: z.union(VAT_RATES.map((r) => z.literal(r))),
+  /** EN 16931 VAT category; when left out: S for 19 %/7 %, E (exempt, reason required) for 0 %. */
+  vatCategory: z.enum(VAT_CATEGORIES).optional(),
   exemptionReason: optionalText(300),
   discountPercent: z.number().min(0).max(100).default(0),
 });

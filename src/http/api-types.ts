@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Company } from '../domain/company.ts';
 import type { DeliveryState, DispatchMode, DispatchStatus, RecipientIssue } from '../domain/dispatch.ts';
-import type { DocumentStatus, DocumentType, Language, VatRate } from '../domain/document.ts';
+import type { DocumentStatus, DocumentType, Language, VatCategory, VatRate } from '../domain/document.ts';
 import type { customerInput, documentInput, documentPatch, lineInput } from '../domain/inputs.ts';
 import type { MailSettingsTable, TemplatesTable, UsersTable } from '../db/schema.ts';
 import type { CertificateProblem } from '../mail/smtp-errors.ts';
@@ -103,6 +103,7 @@ export interface DocumentLineView {
   unit: string;
   unitPriceCents: number;
   vatRate: VatRate;
+  vatCategory: VatCategory;
   exemptionReason: string | null;
   /** in percent (stored in basis points) */
   discountPercent: number;

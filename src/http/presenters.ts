@@ -66,6 +66,7 @@ export function presentDocument(d: DocumentWithLines): DocumentView {
       unit: l.unit,
       unitPriceCents: l.unit_price_cents,
       vatRate: l.vat_rate,
+      vatCategory: l.vat_category,
       exemptionReason: l.exemption_reason,
       discountPercent: l.discount_bp / 100,
       netCents: l.net_cents,

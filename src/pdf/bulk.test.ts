@@ -36,7 +36,7 @@ describe('bulk rendering in worker threads', () => {
   it('reports a failing document as an error', async () => {
     const pool = new RenderPool({ workers: 1 });
     try {
-      const broken = sampleDocument({ lines: [{ description: 'x', quantityMilli: 1000, unit: 'Stk', unitPriceCents: 1.5, vatRate: 19, exemptionReason: null, discountBasisPoints: 0, netCents: 1.5 }] });
+      const broken = sampleDocument({ lines: [{ description: 'x', quantityMilli: 1000, unit: 'Stk', unitPriceCents: 1.5, vatRate: 19, vatCategory: 'S', exemptionReason: null, discountBasisPoints: 0, netCents: 1.5 }] });
       await expect(pool.render(broken)).rejects.toThrow(/rendering failed in worker/);
       // the pool keeps working after a failed document
       expect((await pool.render(sampleDocument())).subarray(0, 5).toString()).toBe('%PDF-');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeTotals, creditNoteLines, type DocumentLineInput } from '../domain/document.ts';
-import { amount, buildFacturX, unitCode, vatCategory } from './facturx.ts';
+import { amount, buildFacturX, unitCode } from './facturx.ts';
 import { xmllintValidate, xmlValues } from './pdf-testing.ts';
 import { sampleDocument, sampleLines } from './sample.ts';
 
@@ -57,7 +57,7 @@ describe('Factur-X CII XML (EN 16931)', () => {
     const xml = buildFacturX(
       withLines([
         ...sampleLines,
-        { description: 'Gutschein', quantityMilli: 1000, unit: 'Stk', unitPriceCents: -5000, vatRate: 19, exemptionReason: null, discountBasisPoints: 0 },
+        { description: 'Gutschein', quantityMilli: 1000, unit: 'Stk', unitPriceCents: -5000, vatRate: 19, vatCategory: 'S', exemptionReason: null, discountBasisPoints: 0 },
       ]),
     );
     expect(xmllintValidate(xml).ok).toBe(true);
@@ -65,13 +65,21 @@ describe('Factur-X CII XML (EN 16931)', () => {
     expect(xmlValues(xml, 'ram:BilledQuantity').at(-1)).toBe('-1.000');
   });
 
-  it('maps VAT categories and units', () => {
-    expect(vatCategory(19, null)).toBe('S');
-    expect(vatCategory(7, null)).toBe('S');
-    expect(vatCategory(0, 'Steuerfrei nach § 4 Nr. 14 UStG')).toBe('E');
-    expect(vatCategory(0, 'Kleinunternehmer gemäß § 19 UStG')).toBe('E');
-    expect(vatCategory(0, 'Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG)')).toBe('AE');
-    expect(vatCategory(0, 'Nullsteuersatz nach § 12 Abs. 3 UStG')).toBe('Z');
+  it('writes the chosen VAT category with its legal wording and VATEX code; O without a rate', () => {
+    const zero = (vatCategory: DocumentLineInput['vatCategory'], exemptionReason: string | null = null): DocumentLineInput => ({ description: `Leistung ${vatCategory}`, quantityMilli: 1000, unit: 'Stk', unitPriceCents: 10_000, vatRate: 0, vatCategory, exemptionReason, discountBasisPoints: 0 });
+    const xml = buildFacturX(withLines([zero('AE'), zero('K'), zero('G'), zero('E', 'Steuerfrei nach § 4 Nr. 14 UStG')], { customer: { ...sampleDocument().customer, vatId: 'ATU12345678', country: 'AT' } }));
+    expect(xmllintValidate(xml).ok).toBe(true);
+    expect(xmlValues(xml, 'ram:CategoryCode').slice(-4)).toEqual(['E', 'AE', 'K', 'G']);
+    expect(xmlValues(xml, 'ram:ExemptionReason')).toEqual(['Steuerfrei nach § 4 Nr. 14 UStG', 'Steuerschuldnerschaft des Leistungsempfängers', 'Steuerfreie innergemeinschaftliche Lieferung', 'Steuerfreie Ausfuhrlieferung']);
+    expect(xmlValues(xml, 'ram:ExemptionReasonCode')).toEqual(['VATEX-EU-AE', 'VATEX-EU-IC', 'VATEX-EU-G']);
+    // BR-IC-12: the deliver-to country
+    expect(xml).toMatch(/<ram:ShipToTradeParty>[\s\S]*<ram:CountryID>AT<\/ram:CountryID>[\s\S]*<\/ram:ShipToTradeParty>/);
+    const notTaxable = buildFacturX(withLines([zero('O')], { company: { ...sampleDocument().company, vatId: null } }));
+    expect(xmllintValidate(notTaxable).ok).toBe(true);
+    expect(notTaxable).not.toContain('RateApplicablePercent');
+  });
+
+  it('maps units', () => {
     expect(unitCode('Std.')).toBe('HUR');
     expect(unitCode('Stk')).toBe('H87');
     expect(unitCode('Pauschale')).toBe('LS');

@@ -1,4 +1,4 @@
-import type { DocumentLine, VatRate } from '../domain/document.ts';
+import { exemptionStatement, type DocumentLine, type VatCategory, type VatRate } from '../domain/document.ts';
 import type { RenderableDocument } from '../domain/issued-document.ts';
 import { divRoundHalfAwayFromZero } from '../domain/money.ts';
 
@@ -18,29 +18,6 @@ export const FACTURX_FILENAME = 'factur-x.xml';
 /** BT-24: the specification identifier of the EN 16931 profile. */
 export const EN16931_GUIDELINE = 'urn:cen.eu:en16931:2017';
 export const FACTURX_CONFORMANCE_LEVEL = 'EN 16931';
-
-/** EN 16931 VAT category codes (UNTDID 5305) we can derive from our data. */
-export type VatCategory = 'S' | 'E' | 'Z' | 'AE';
-
-/**
- * The category of a line. 19 % and 7 % are standard-rated (S). A 0 % line always carries an
- * exemption reason (validated on input, §14 Abs. 4 Nr. 8 UStG), and the reason tells us why:
- * - "§13b" / reverse charge → AE (the buyer owes the VAT; BR-AE-* need both VAT ids, which the
- *   printed invoice must show anyway, §14a Abs. 5 UStG);
- * - "§12 Abs. 3" (0 % rate, e.g. photovoltaics) → Z, a taxable supply at a zero rate;
- * - everything else → E (exempt: §4 UStG — the therapists and acousticians we serve — and the
- *   small-business rule §19 UStG, which XRechnung also maps to E).
- * K (intra-community supply) is deliberately not derived: it needs delivery country and date
- * data (BR-IC-11/12) we do not hold, so such a line stays E with its reason text, which is still
- * a valid EN 16931 invoice.
- */
-export function vatCategory(rate: VatRate, exemptionReason: string | null): VatCategory {
-  if (rate !== 0) return 'S';
-  const reason = (exemptionReason ?? '').toLowerCase();
-  if (/§\s*13\s*b|reverse[ -]?charge|steuerschuldnerschaft des leistungsempf/.test(reason)) return 'AE';
-  if (/§\s*12\s*abs\.?\s*3/.test(reason)) return 'Z';
-  return 'E';
-}
 
 /** UN/ECE Recommendation 20 unit codes for the units people type; C62 ("one") otherwise. */
 const UNIT_CODES: ReadonlyArray<[RegExp, string]> = [
@@ -163,7 +140,7 @@ function xmlLine(line: DocumentLine, sign: 1 | -1): XmlLine {
   // line total = gross − allowance holds to the cent, with our rounding (see lineNetCents).
   const grossCents = Number(divRoundHalfAwayFromZero(BigInt(quantityMilli) * BigInt(priceCents), 1000n));
   const allowanceCents = line.discountBasisPoints > 0 ? grossCents - netCents : 0;
-  return { line, quantityMilli, priceCents, grossCents, allowanceCents, netCents, category: vatCategory(line.vatRate, line.exemptionReason) };
+  return { line, quantityMilli, priceCents, grossCents, allowanceCents, netCents, category: line.vatCategory };
 }
 
 interface TaxGroup {
@@ -171,45 +148,42 @@ interface TaxGroup {
   rate: VatRate;
   basisCents: number;
   vatCents: number;
-  reasons: Set<string>;
+  /** BT-120 for every category but S */
+  reason: string | null;
 }
 
 /**
- * The VAT breakdown (BG-23) per category and rate. For 19 % and 7 % the document's own breakdown is
- * authoritative (VAT rounded once per rate, BT-117 = BT-116 × BT-119); 0 % lines are split by
- * category, with VAT 0.
+ * The VAT breakdown (BG-23): one per category and rate, as the document's totals hold it (VAT
+ * rounded once per group, BT-117 = BT-116 × BT-119). Each category but S states why no VAT is
+ * charged: the user's reason for E, the legal wording (and a reason, if given) for the others.
  */
-function taxGroups(doc: RenderableDocument, lines: XmlLine[], sign: 1 | -1): TaxGroup[] {
-  const groups: TaxGroup[] = [];
-  for (const v of doc.vat) {
-    if (v.vatRate !== 0) {
-      groups.push({ category: 'S', rate: v.vatRate, basisCents: v.netCents * sign, vatCents: v.vatCents * sign, reasons: new Set() });
-    }
-  }
-  const zero = new Map<VatCategory, TaxGroup>();
-  for (const l of lines) {
-    if (l.line.vatRate !== 0) continue;
-    const g = zero.get(l.category) ?? { category: l.category, rate: 0, basisCents: 0, vatCents: 0, reasons: new Set<string>() };
-    g.basisCents += l.netCents;
-    if (l.line.exemptionReason) g.reasons.add(l.line.exemptionReason);
-    zero.set(l.category, g);
-  }
-  return [...groups, ...zero.values()];
+function taxGroups(doc: RenderableDocument, sign: 1 | -1): TaxGroup[] {
+  return doc.vat.map((v) => ({
+    category: v.vatCategory,
+    rate: v.vatRate,
+    basisCents: v.netCents * sign,
+    vatCents: v.vatCents * sign,
+    reason: exemptionStatement(v.vatCategory, v.exemptionReason, 'de'),
+  }));
 }
 
-const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE' };
+/** BT-121 VATEX codes (CEF code list) for the categories with one fixed legal basis. */
+const EXEMPTION_CODES: Partial<Record<VatCategory, string>> = { AE: 'VATEX-EU-AE', K: 'VATEX-EU-IC', G: 'VATEX-EU-G', O: 'VATEX-EU-O' };
+
+/** BR-O-05 / BR-O-13: "not subject to VAT" carries no rate at all. */
+const ratePercent = (category: VatCategory, rate: VatRate): string | null => (category === 'O' ? null : `${rate}.00`);
 
 function tradeTax(g: TaxGroup): Node {
-  const needsReason = g.category === 'E' || g.category === 'AE';
+  const needsReason = g.category !== 'S' && g.category !== 'Z';
   return el(
     'ram:ApplicableTradeTax',
     text('ram:CalculatedAmount', amount(g.vatCents)),
     text('ram:TypeCode', 'VAT'),
-    needsReason && text('ram:ExemptionReason', [...g.reasons].join('; ') || (g.category === 'AE' ? 'Steuerschuldnerschaft des Leistungsempfängers' : 'Steuerbefreit')),
+    needsReason && text('ram:ExemptionReason', g.reason ?? 'Steuerbefreit'),
     text('ram:BasisAmount', amount(g.basisCents)),
     text('ram:CategoryCode', g.category),
     needsReason && text('ram:ExemptionReasonCode', EXEMPTION_CODES[g.category]),
-    text('ram:RateApplicablePercent', `${g.rate}.00`),
+    text('ram:RateApplicablePercent', ratePercent(g.category, g.rate)),
   );
 }
 
@@ -223,7 +197,9 @@ export function buildFacturX(doc: RenderableDocument): string {
   const sign: 1 | -1 = doc.type === 'creditNote' ? -1 : 1;
   const { company, customer } = doc;
   const lines = doc.lines.map((l) => xmlLine(l, sign));
-  const groups = taxGroups(doc, lines, sign);
+  const groups = taxGroups(doc, sign);
+  // BR-IC-12: an intra-community supply names the country it is delivered to (the buyer's address).
+  const shipsIntraCommunity = lines.some((l) => l.category === 'K');
   const lineTotal = lines.reduce((s, l) => s + l.netCents, 0);
   const net = doc.netCents * sign;
   const vat = doc.vatCents * sign;
@@ -267,7 +243,7 @@ export function buildFacturX(doc: RenderableDocument): string {
           el('ram:SpecifiedLineTradeDelivery', text('ram:BilledQuantity', decimal3(l.quantityMilli), { unitCode: unitCode(l.line.unit) })),
           el(
             'ram:SpecifiedLineTradeSettlement',
-            el('ram:ApplicableTradeTax', text('ram:TypeCode', 'VAT'), text('ram:CategoryCode', l.category), text('ram:RateApplicablePercent', `${l.line.vatRate}.00`)),
+            el('ram:ApplicableTradeTax', text('ram:TypeCode', 'VAT'), text('ram:CategoryCode', l.category), text('ram:RateApplicablePercent', ratePercent(l.category, l.line.vatRate))),
             l.allowanceCents !== 0 &&
               el(
                 'ram:SpecifiedTradeAllowanceCharge',
@@ -325,6 +301,12 @@ export function buildFacturX(doc: RenderableDocument): string {
       ),
       el(
         'ram:ApplicableHeaderTradeDelivery',
+        shipsIntraCommunity &&
+          el(
+            'ram:ShipToTradeParty',
+            text('ram:Name', buyerName),
+            el('ram:PostalTradeAddress', text('ram:PostcodeCode', customer.postcode), text('ram:LineOne', customer.street), text('ram:CityName', customer.city), text('ram:CountryID', customer.country)),
+          ),
         // BT-72: the date of supply (§14 Abs. 4 Nr. 6 UStG); printed as "= invoice date" when none is set
         el('ram:ActualDeliverySupplyChainEvent', dateTime('ram:OccurrenceDateTime', doc.serviceDate ?? doc.issueDate)),
       ),

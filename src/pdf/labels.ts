@@ -46,8 +46,9 @@ export interface Labels {
 }
 
 const de: Labels = {
-  title: { invoice: 'Rechnung', quote: 'Angebot', creditNote: 'Gutschrift' },
-  numberLabel: { invoice: 'Rechnungsnummer', quote: 'Angebotsnummer', creditNote: 'Gutschriftsnummer' },
+  // "Gutschrift" means self-billing by the buyer since 2013 (§14 Abs. 2 Satz 5 UStG); a cancellation is a Stornorechnung.
+  title: { invoice: 'Rechnung', quote: 'Angebot', creditNote: 'Stornorechnung' },
+  numberLabel: { invoice: 'Rechnungsnummer', quote: 'Angebotsnummer', creditNote: 'Stornorechnungsnummer' },
   dateLabel: { invoice: 'Rechnungsdatum', quote: 'Angebotsdatum', creditNote: 'Datum' },
   customerNumber: 'Kundennummer',
   serviceDate: 'Leistungsdatum',
@@ -67,9 +68,9 @@ const de: Labels = {
   exemptNet: 'Nettobetrag ohne USt',
   totalNet: 'Summe netto',
   totalVat: 'Summe USt',
-  totalGross: { invoice: 'Rechnungsbetrag', quote: 'Angebotssumme', creditNote: 'Gutschriftsbetrag' },
+  totalGross: { invoice: 'Rechnungsbetrag', quote: 'Angebotssumme', creditNote: 'Stornobetrag' },
   serviceDateIsIssueDate: 'Das Leistungsdatum entspricht dem Rechnungsdatum.',
-  cancels: (n, d) => `Gutschrift zu Rechnung ${n} vom ${d}`,
+  cancels: (n, d) => `Stornorechnung zu Rechnung ${n} vom ${d}`,
   payment: (amount, due, days, number) =>
     `Bitte überweisen Sie den Betrag von ${amount} innerhalb von ${days} Tagen bis zum ${due} ohne Abzug unter Angabe der Rechnungsnummer ${number}.`,
   paymentImmediate: (amount, number) => `Bitte überweisen Sie den Betrag von ${amount} sofort ohne Abzug unter Angabe der Rechnungsnummer ${number}.`,

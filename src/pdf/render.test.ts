@@ -110,8 +110,8 @@ describe('renderDocumentPdf: what a reader sees', () => {
 
     const credit = withLines(creditNoteLines(sampleLines), { type: 'creditNote', number: 'GS-2026-0001', cancels: { number: 'RE-2026-0042', issueDate: '2026-11-27' } });
     const { pages, attachments } = await extractPdf(await renderDocumentPdf(credit));
-    expect(pages[0]).toContain('Gutschrift GS-2026-0001');
-    expect(pages[0]).toContain('Gutschrift zu Rechnung RE-2026-0042 vom 27.11.2026');
+    expect(pages[0]).toContain('Stornorechnung GS-2026-0001');
+    expect(pages[0]).toContain('Stornorechnung zu Rechnung RE-2026-0042 vom 27.11.2026');
     expect(pages[0]).toContain('-2.353,84 €');
     const xml = Buffer.from(attachments['factur-x.xml'] ?? new Uint8Array()).toString('utf8');
     expect(xmlValues(xml, 'ram:TypeCode')).toContain('381');
@@ -247,3 +247,32 @@ function tinyPng(): Uint8Array {
   const raw = Buffer.from([...row, ...row]);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
+
+describe('renderDocumentPdf: VAT categories (§14 Abs. 4 Nr. 7/8, §14a UStG)', () => {
+  const zero = (vatCategory: DocumentLineInput['vatCategory'], unitPriceCents: number, exemptionReason: string | null = null): DocumentLineInput => ({
+    description: `Leistung ${vatCategory}`,
+    quantityMilli: 1000,
+    unit: 'Stk',
+    unitPriceCents,
+    vatRate: 0,
+    vatCategory,
+    exemptionReason,
+    discountBasisPoints: 0,
+  });
+
+  it('prints one net subtotal per category and reason, each with its legal wording', async () => {
+    const doc = withLines([sampleLines[0] ?? zero('E', 1, 'x'), zero('AE', 100_000), zero('K', 50_000), zero('G', 20_000), zero('E', 9_000, 'Steuerfrei nach § 4 Nr. 14 UStG')], {
+      customer: { ...sampleDocument().customer, vatId: 'ATU12345678', country: 'AT' },
+    });
+    const bytes = await renderDocumentPdf(doc);
+    const text = (await extractPdf(bytes)).pages.join('\n');
+    expect(text).toContain('(1) Steuerschuldnerschaft des Leistungsempfängers');
+    expect(text).toContain('(2) Steuerfreie innergemeinschaftliche Lieferung');
+    expect(text).toContain('(3) Steuerfreie Ausfuhrlieferung');
+    expect(text).toContain('(4) Steuerbefreiung: Steuerfrei nach § 4 Nr. 14 UStG');
+    // four "without VAT" subtotals, one per category and reason, never summed together
+    expect(count(text, 'Nettobetrag ohne USt')).toBe(4);
+    expect(text).toContain('1.000,00 €');
+    expect(text).toContain('500,00 €');
+  });
+});

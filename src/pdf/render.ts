@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { DocumentLine } from '../domain/document.ts';
+import { exemptionStatement, type DocumentLine } from '../domain/document.ts';
 import type { DocumentCustomer, RenderableDocument } from '../domain/issued-document.ts';
 import { formatIban } from '../domain/company.ts';
 import { FACTURX_CONFORMANCE_LEVEL, FACTURX_FILENAME, buildFacturX } from './facturx.ts';
@@ -339,7 +339,8 @@ class Layout {
   private lineNotes(line: DocumentLine): string[] {
     const notes: string[] = [];
     if (line.discountBasisPoints > 0) notes.push(this.l.discount(percent(line.discountBasisPoints / 100, this.doc.language)));
-    if (line.vatRate === 0 && line.exemptionReason) notes.push(line.exemptionReason);
+    const statement = exemptionStatement(line.vatCategory, line.exemptionReason, this.doc.language);
+    if (statement) notes.push(statement);
     return notes;
   }
 
@@ -380,24 +381,47 @@ class Layout {
 
   // ---------- totals: per VAT rate (§14 Abs. 4 Nr. 8 UStG), then the total ----------
 
+  /**
+   * §14 Abs. 4 Nr. 7/8 UStG: the net amount per tax rate and per exemption, each exemption with its
+   * reason. One subtotal per category and reason, so reverse charge and an intra-community supply
+   * are never summed under one "without VAT" line.
+   */
+  private subtotals(): Array<{ label: string; netCents: number; note: string | null }> {
+    const { doc, l } = this;
+    const lang = doc.language;
+    const byKey = new Map<string, { label: string; netCents: number; note: string | null }>();
+    for (const line of doc.lines) {
+      const statement = exemptionStatement(line.vatCategory, line.exemptionReason, lang);
+      const key = line.vatCategory === 'S' ? `S:${line.vatRate}` : `${line.vatCategory}:${statement ?? ''}`;
+      const note = statement !== null && line.vatCategory === 'E' ? `${l.exemption}: ${statement}` : statement;
+      const entry = byKey.get(key) ?? { label: line.vatCategory === 'S' ? l.netByRate(percent(line.vatRate, lang)) : l.exemptNet, netCents: 0, note };
+      entry.netCents += line.netCents;
+      byKey.set(key, entry);
+    }
+    const order = (k: string) => (k.startsWith('S:') ? -Number(k.slice(2)) : 0);
+    return [...byKey.entries()].sort(([a], [b]) => order(a) - order(b)).map(([, v]) => v);
+  }
+
   private totals(): void {
     const { doc, l } = this;
     const lang = doc.language;
     const rows: Array<{ label: string; value: string; bold?: boolean; rule?: boolean }> = [];
-    const severalRates = doc.vat.length > 1;
-    if (severalRates) {
-      for (const v of doc.vat) {
-        rows.push({ label: v.vatRate === 0 ? l.exemptNet : l.netByRate(percent(v.vatRate, lang)), value: money(v.netCents, lang) });
-      }
+    const subtotals = this.subtotals();
+    const exempt = subtotals.filter((s) => s.note !== null);
+    const several = subtotals.length > 1;
+    // Exemptions are numbered when there is more than one, so each subtotal points at its reason.
+    const marker = (index: number) => (exempt.length > 1 ? ` (${index + 1})` : '');
+    if (several) {
+      for (const s of subtotals) rows.push({ label: s.note === null ? s.label : `${s.label}${marker(exempt.indexOf(s))}`, value: money(s.netCents, lang) });
     }
-    rows.push({ label: l.totalNet, value: money(doc.netCents, lang), rule: severalRates });
+    rows.push({ label: l.totalNet, value: money(doc.netCents, lang), rule: several });
     for (const v of doc.vat) {
-      if (v.vatRate === 0) continue;
+      if (v.vatCategory !== 'S') continue;
       rows.push({ label: l.vatByRate(percent(v.vatRate, lang), money(v.netCents, lang)), value: money(v.vatCents, lang) });
     }
-    if (!severalRates && doc.vat[0]?.vatRate === 0) rows.push({ label: `${l.col.vat} ${percent(0, lang)}`, value: money(0, lang) });
+    if (doc.vat.every((v) => v.vatCategory !== 'S')) rows.push({ label: `${l.col.vat} ${percent(0, lang)}`, value: money(0, lang) });
     rows.push({ label: l.totalGross[doc.type], value: money(doc.grossCents, lang), bold: true, rule: true });
-    const exemptions = doc.vat.filter((v) => v.vatRate === 0 && v.exemptionReason).map((v) => `${l.exemption}: ${v.exemptionReason ?? ''}`);
+    const exemptions = exempt.map((s, index) => `${exempt.length > 1 ? `(${index + 1}) ` : ''}${s.note ?? ''}`);
 
     this.font(false, 7.5);
     const exemptionHeight = exemptions.reduce((sum, e) => sum + this.height(e, WIDTH) + 1, 0);
@@ -416,7 +440,7 @@ class Layout {
       this.y += row.bold ? 6 : 5;
     }
     this.y += 1;
-    this.font(false, 7.5, COLOR_MUTED);
+    this.font(false, 8, COLOR_TEXT);
     for (const e of exemptions) {
       this.text(e, LEFT, this.y, WIDTH);
       this.y += this.height(e, WIDTH) + 1;
@@ -428,7 +452,8 @@ class Layout {
   private paragraph(s: string, size = 9.5, color = COLOR_TEXT): void {
     this.font(false, size, color);
     const h = this.height(s, WIDTH);
-    this.ensure(h);
+    // A new page draws its header in its own font: set the paragraph's again after it.
+    if (this.ensure(h)) this.font(false, size, color);
     this.text(s, LEFT, this.y, WIDTH);
     this.y += h + 2.5;
   }

@@ -33,10 +33,10 @@ export const sampleCompany: Company = {
 };
 
 export const sampleLines: DocumentLineInput[] = [
-  { description: 'Hörgerät „Phonak Audéo Lumity L90“, rechts, inkl. Anpassung', quantityMilli: 1000, unit: 'Stk', unitPriceCents: 189_000, vatRate: 19, exemptionReason: null, discountBasisPoints: 1000 },
-  { description: 'Otoplastik (Maßanfertigung)', quantityMilli: 2000, unit: 'Stk', unitPriceCents: 8_950, vatRate: 19, exemptionReason: null, discountBasisPoints: 0 },
-  { description: 'Hörgerätebatterien Größe 312, 60 Stück', quantityMilli: 1000, unit: 'Pack', unitPriceCents: 2_490, vatRate: 7, exemptionReason: null, discountBasisPoints: 0 },
-  { description: 'Hörtest und Beratung (Heilbehandlung)', quantityMilli: 1500, unit: 'Std.', unitPriceCents: 6_000, vatRate: 0, exemptionReason: 'Steuerfrei nach § 4 Nr. 14 UStG', discountBasisPoints: 0 },
+  { description: 'Hörgerät „Phonak Audéo Lumity L90“, rechts, inkl. Anpassung', quantityMilli: 1000, unit: 'Stk', unitPriceCents: 189_000, vatRate: 19, vatCategory: 'S', exemptionReason: null, discountBasisPoints: 1000 },
+  { description: 'Otoplastik (Maßanfertigung)', quantityMilli: 2000, unit: 'Stk', unitPriceCents: 8_950, vatRate: 19, vatCategory: 'S', exemptionReason: null, discountBasisPoints: 0 },
+  { description: 'Hörgerätebatterien Größe 312, 60 Stück', quantityMilli: 1000, unit: 'Pack', unitPriceCents: 2_490, vatRate: 7, vatCategory: 'S', exemptionReason: null, discountBasisPoints: 0 },
+  { description: 'Hörtest und Beratung (Heilbehandlung)', quantityMilli: 1500, unit: 'Std.', unitPriceCents: 6_000, vatRate: 0, vatCategory: 'E', exemptionReason: 'Steuerfrei nach § 4 Nr. 14 UStG', discountBasisPoints: 0 },
 ];
 
 export function sampleDocument(overrides: Partial<RenderableDocument> = {}, lines: DocumentLineInput[] = sampleLines): RenderableDocument {

@@ -183,8 +183,8 @@ describe('the front desk works in the browser (German)', () => {
     await popup.close();
 
     await page.getByRole('button', { name: 'Stornieren …' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Gutschrift erstellen' }).click();
-    await page.getByRole('heading', { name: new RegExp(`^Gutschrift GS-${year}-`) }).first().waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stornorechnung erstellen' }).click();
+    await page.getByRole('heading', { name: new RegExp(`^Stornorechnung GS-${year}-`) }).first().waitFor();
     await page.getByText(/-4\.568,62\s€/).first().first().waitFor();
 
     await page.goto(`${customerUrl}?tab=documents`);

@@ -106,7 +106,7 @@ export interface TemplateContextInput {
 }
 
 export const DOCUMENT_TYPE_LABELS: Record<Language, Record<DocumentType, string>> = {
-  de: { invoice: 'Rechnung', quote: 'Angebot', creditNote: 'Gutschrift' },
+  de: { invoice: 'Rechnung', quote: 'Angebot', creditNote: 'Stornorechnung' },
   en: { invoice: 'Invoice', quote: 'Quote', creditNote: 'Credit note' },
 };
 

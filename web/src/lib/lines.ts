@@ -1,4 +1,4 @@
-import { computeTotals, quantityToMilli, type DocumentLineInput as DomainLine, type DocumentTotals } from '../../../src/domain/document.ts';
+import { computeTotals, quantityToMilli, type DocumentLineInput as DomainLine, type DocumentTotals, type VatCategory } from '../../../src/domain/document.ts';
 import { exactLineNet, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from '../../../src/domain/amount-limits.ts';
 import { parseMoneyToCents } from '../../../src/domain/money.ts';
 import type { DocumentLine, DocumentLineInput, Locale } from '../api/types';
@@ -11,15 +11,20 @@ export interface LineForm {
   unit: string;
   unitPrice: string;
   vatRate: '19' | '7' | '0';
+  /** the EN 16931 category of a 0 % line (19 %/7 % are always S) */
+  zeroCategory: ZeroCategory;
   exemptionReason: string;
   discount: string;
 }
+
+export type ZeroCategory = Exclude<VatCategory, 'S'>;
+export const ZERO_CATEGORIES: readonly ZeroCategory[] = ['E', 'AE', 'K', 'G', 'Z', 'O'];
 
 let keyCounter = 0;
 export const newLineKey = (): string => `line-${++keyCounter}`;
 
 export function emptyLine(): LineForm {
-  return { key: newLineKey(), description: '', quantity: '1', unit: 'Stk', unitPrice: '', vatRate: '19', exemptionReason: '', discount: '' };
+  return { key: newLineKey(), description: '', quantity: '1', unit: 'Stk', unitPrice: '', vatRate: '19', zeroCategory: 'E', exemptionReason: '', discount: '' };
 }
 
 /** "1,5" / "1.5" / "1.000,25" → 1.5 / 1.5 / 1000.25; undefined when it is not a number. */
@@ -48,6 +53,7 @@ export function lineToForm(line: DocumentLine, locale: Locale): LineForm {
     unit: line.unit,
     unitPrice: decimalText(line.unitPriceCents / 100, locale, 2),
     vatRate: line.vatRate === 19 ? '19' : line.vatRate === 7 ? '7' : '0',
+    zeroCategory: line.vatCategory === 'S' ? 'E' : line.vatCategory,
     exemptionReason: line.exemptionReason ?? '',
     discount: line.discountPercent ? decimalText(line.discountPercent, locale) : '',
   };
@@ -96,15 +102,17 @@ export function parseLine(form: LineForm): ParsedLine {
   }
   if (discount === undefined || discount < 0 || discount > 100) problems.push('discount');
   if (form.description.trim() === '') problems.push('description');
-  if (vatRate === 0 && form.exemptionReason.trim() === '') problems.push('exemptionReason');
+  const vatCategory: VatCategory = vatRate === 0 ? form.zeroCategory : 'S';
+  // Only an exemption (E) needs the user's reason; the other categories have their legal wording.
+  if (vatCategory === 'E' && form.exemptionReason.trim() === '') problems.push('exemptionReason');
   if (quantity === undefined || quantityMilli === undefined || unitPriceCents === undefined || discount === undefined || discount < 0 || discount > 100 || tooLarge.length > 0) {
     return { api: undefined, domain: undefined, problems, tooLarge };
   }
   const exemptionReason = vatRate === 0 && form.exemptionReason.trim() ? form.exemptionReason.trim() : null;
   return {
-    api: { description: form.description.trim(), quantity, unit: form.unit.trim() || 'Stk', unitPriceCents, vatRate, exemptionReason, discountPercent: discount },
+    api: { description: form.description.trim(), quantity, unit: form.unit.trim() || 'Stk', unitPriceCents, vatRate, vatCategory, exemptionReason, discountPercent: discount },
     // Same conversion as the server's toLineInputs (src/commands/documents.ts).
-    domain: { description: form.description, quantityMilli, unit: form.unit, unitPriceCents, vatRate, exemptionReason, discountBasisPoints: Math.round(discount * 100) },
+    domain: { description: form.description, quantityMilli, unit: form.unit, unitPriceCents, vatRate, vatCategory, exemptionReason, discountBasisPoints: Math.round(discount * 100) },
     problems,
     tooLarge,
   };

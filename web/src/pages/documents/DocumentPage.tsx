@@ -301,6 +301,7 @@ function FinalDocument({ doc }: { doc: FaktDocument }) {
           unit: l.unit,
           unitPriceCents: l.unitPriceCents,
           vatRate: l.vatRate,
+          vatCategory: l.vatCategory,
           exemptionReason: l.exemptionReason,
           discountBasisPoints: Math.round(l.discountPercent * 100),
         })),
@@ -423,7 +424,7 @@ function FinalDocument({ doc }: { doc: FaktDocument }) {
                     <Table.Td ta="right" className="money">
                       {formatMoney(l.unitPriceCents, locale)}
                     </Table.Td>
-                    <Table.Td ta="right">{l.vatRate} %</Table.Td>
+                    <Table.Td ta="right">{l.vatCategory === 'S' ? `${l.vatRate} %` : t(`documents.vatCategories.${l.vatCategory}`)}</Table.Td>
                     <Table.Td ta="right" className="money">
                       {formatMoney(l.netCents, locale)}
                     </Table.Td>

@@ -3,7 +3,7 @@ import { IconArrowDown, IconArrowUp, IconPlus, IconTrash } from '@tabler/icons-r
 import { useTranslation } from 'react-i18next';
 import { formatMoney } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
-import { emptyLine, parseLine, type LineForm, type LineProblem } from '../../lib/lines';
+import { emptyLine, parseLine, ZERO_CATEGORIES, type LineForm, type LineProblem } from '../../lib/lines';
 
 /** Problems the browser can see before asking the server (text that is not a number). */
 const PARSE_PROBLEMS: readonly LineProblem[] = ['quantity', 'unitPrice', 'discount'];
@@ -87,8 +87,8 @@ export function LinesEditor(props: {
                       <TextInput
                         mt={6}
                         size="xs"
-                        label={t('documents.lineFields.exemptionReason')}
-                        placeholder={t('documents.lineFields.exemptionPlaceholder')}
+                        label={t(line.zeroCategory === 'E' ? 'documents.lineFields.exemptionReason' : 'documents.lineFields.exemptionNote')}
+                        placeholder={line.zeroCategory === 'E' ? t('documents.lineFields.exemptionPlaceholder') : t(`documents.vatCategoryWording.${line.zeroCategory}`)}
                         value={line.exemptionReason}
                         onChange={(e) => update(index, { exemptionReason: e.currentTarget.value })}
                         error={errorFor(index, line, 'exemptionReason')}
@@ -114,10 +114,13 @@ export function LinesEditor(props: {
                       data={[
                         { value: '19', label: '19 %' },
                         { value: '7', label: '7 %' },
-                        { value: '0', label: t('documents.vatExempt') },
+                        ...ZERO_CATEGORIES.map((c) => ({ value: c, label: t(`documents.vatCategories.${c}`) })),
                       ]}
-                      value={line.vatRate}
-                      onChange={(v) => update(index, { vatRate: v === '7' ? '7' : v === '0' ? '0' : '19' })}
+                      value={line.vatRate === '0' ? line.zeroCategory : line.vatRate}
+                      onChange={(v) => {
+                        const zero = ZERO_CATEGORIES.find((c) => c === v);
+                        update(index, zero ? { vatRate: '0', zeroCategory: zero } : { vatRate: v === '7' ? '7' : '19' });
+                      }}
                       error={errorFor(index, line, 'vatRate')}
                     />
                   </Table.Td>

@@ -23,9 +23,9 @@ export function TotalsPanel({ totals }: { totals: DocumentTotals }) {
       <Stack gap={6}>
         {row(t('documents.net'), totals.netCents, false, 'total-net')}
         {totals.vat.map((v) =>
-          v.vatRate === 0 ? (
-            <Text size="xs" c="dimmed" key={v.vatRate}>
-              {t('documents.vatExemptLine', { amount: formatMoney(v.netCents, locale), reason: v.exemptionReason ?? '' })}
+          v.vatCategory !== 'S' ? (
+            <Text size="xs" c="dimmed" key={v.vatCategory}>
+              {t('documents.vatExemptLine', { amount: formatMoney(v.netCents, locale), reason: v.vatCategory === 'E' ? (v.exemptionReason ?? '') : t(`documents.vatCategories.${v.vatCategory}`) })}
             </Text>
           ) : (
             <div key={v.vatRate}>{row(t('documents.vatLine', { rate: v.vatRate, base: formatMoney(v.netCents, locale) }), v.vatCents)}</div>
