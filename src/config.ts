@@ -100,7 +100,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration:\n  FAKTURA_ADMIN_EMAIL and FAKTURA_ADMIN_PASSWORD must be set together');
   }
   const dataDir = resolve(e.FAKTURA_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  // Private to the service's user (issue 15 item 15): the database, the secret and imports live here.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return {
     dataDir,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'sqlite', file: join(dataDir, 'faktura.sqlite') },

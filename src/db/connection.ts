@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type 
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { cachingStatements } from './sqlite-statements.ts';
+import { prepareSqliteFile, tightenFile } from './file-modes.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -37,6 +38,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 
 export function openDatabase(target: DatabaseTarget): Db {
   if (target.kind === 'sqlite') {
+    prepareSqliteFile(target.file);
     const sqlite = new BetterSqlite3(target.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
@@ -53,6 +55,7 @@ export function openDatabase(target: DatabaseTarget): Db {
       withSqliteHandle: (work) => kysely.connection().execute(() => Promise.resolve(work(handle))),
       backup: async (file) => {
         await sqlite.backup(file);
+        tightenFile(file);
       },
     };
   }
