@@ -37,6 +37,8 @@ const envSchema = z.object({
     .optional(),
   // A bearer token that opens /metrics to scrapers elsewhere; without it /metrics answers only on loopback.
   FAKTURA_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(500).optional(),
+  // Drafts of a Versandauftrag older than this many days are listed as stale in the history.
+  FAKTURA_DRAFT_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 /**
@@ -78,6 +80,8 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Opens /metrics beyond loopback to `Authorization: Bearer <token>`; undefined: loopback only. */
   metricsToken: string | undefined;
+  /** drafts older than this many days are stale (listed as such in the dispatch history) */
+  draftStaleDays: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
     trustProxy: e.FAKTURA_TRUST_PROXY === undefined ? false : (parseTrustProxy(e.FAKTURA_TRUST_PROXY) ?? false),
     metricsToken: e.FAKTURA_METRICS_TOKEN,
+    draftStaleDays: e.FAKTURA_DRAFT_STALE_DAYS,
   };
 }
 

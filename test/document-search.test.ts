@@ -203,6 +203,8 @@ describe.each(testDialects)('document free-text search on %s', (dialect) => {
         expect(dispatch.statusCode, dispatch.body).toBe(201);
         const drafted = await db().selectFrom('dispatch_documents').select('document_id as id').where('dispatch_id', '=', dispatch.json().id).execute();
         expect(ids(drafted), q).toEqual(expected);
+        // One open draft per document (issue 13): discard it before the next query's draft.
+        expect((await t.staff.delete(`/api/dispatches/${dispatch.json().id}`)).statusCode).toBe(200);
       }
       if (expected.length > 0 && expected.length <= 1000) expect([...(await printOrder(db(), { filter: { q } }))].sort((x, y) => x - y), q).toEqual(expected);
     }

@@ -10,6 +10,7 @@ import { bounces } from './migrations/0013_bounces.ts';
 import { dispatchTruth } from './migrations/0017_dispatch_truth.ts';
 import { vatCategory } from './migrations/0018_vat_category.ts';
 import { receivables } from './migrations/0020_receivables.ts';
+import { dispatchDrafts } from './migrations/0016_dispatch_drafts.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -27,6 +28,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0017_dispatch_truth': dispatchTruth,
     '0018_vat_category': vatCategory,
     '0020_receivables': receivables(dialect),
+    '0016_dispatch_drafts': dispatchDrafts,
   };
 }
 

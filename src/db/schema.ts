@@ -189,7 +189,15 @@ export interface DispatchRecipientsTable {
   dispatch_id: number;
   customer_id: number;
   removed: Bool;
+  /** "Erneut senden": a person chose to send this recipient's already sent documents again (migration 0016) */
+  resend: Generated<Bool>;
   created_at: string;
+}
+
+/** A document held by an open draft: at most one per document (primary key; migration 0016) */
+export interface DispatchDraftDocumentsTable {
+  document_id: number;
+  dispatch_id: number;
 }
 
 export interface DispatchDocumentsTable {
@@ -226,6 +234,8 @@ export interface DeliveriesTable {
   bounce_diagnostic: string | null;
   /** host:port the last attempt went to, set with `sending` (migration 0017_dispatch_truth) */
   smtp_server: string | null;
+  /** a deliberate re-send of documents sent before ("erneut gesendet", migration 0016) */
+  resend: Generated<Bool>;
   created_at: string;
   updated_at: string;
 }
@@ -430,6 +440,7 @@ export interface Database {
   dispatches: DispatchesTable;
   dispatch_recipients: DispatchRecipientsTable;
   dispatch_documents: DispatchDocumentsTable;
+  dispatch_draft_documents: DispatchDraftDocumentsTable;
   deliveries: DeliveriesTable;
   delivery_documents: DeliveryDocumentsTable;
   dispatch_rate_buckets: DispatchRateBucketsTable;

@@ -31,6 +31,8 @@ export async function cancelDispatch(input: { trx: Executor; actor: Actor; id: n
     rows.map((r) => r.id),
   );
   await trx.updateTable('dispatches').set({ status: 'cancelled', cancelled_at: now, updated_at: now }).where('id', '=', id).execute();
+  // A cancelled draft holds its documents no longer.
+  await trx.deleteFrom('dispatch_draft_documents').where('dispatch_id', '=', id).execute();
   await audit(trx, actor, 'dispatch.cancel', 'dispatch', id, { cancelled: rows.length });
   return { cancelled: rows.length };
 }

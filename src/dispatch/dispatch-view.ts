@@ -1,7 +1,7 @@
 import type { Executor } from '../commands/context.ts';
 import { DELIVERY_STATES } from '../domain/dispatch.ts';
 import type { DeliveryCounts, DispatchView } from '../http/api-types.ts';
-import { loadDispatch } from './dispatch-row.ts';
+import { loadDispatch, type DispatchRow } from './dispatch-row.ts';
 import { checkForSend } from './send-check.ts';
 
 /** A dispatch as the API shows it (DispatchView): its settings, how many recipients, its deliveries by state. */
@@ -31,8 +31,15 @@ export async function countBlockedRecipients(db: Executor, id: number): Promise<
   return blocked.size;
 }
 
+export const DEFAULT_DRAFT_STALE_DAYS = 30;
+
+/** A draft nobody sent or discarded for `staleDays` days. */
+export function isStaleDraft(d: Pick<DispatchRow, 'status' | 'created_at'>, staleDays: number, now = Date.now()): boolean {
+  return d.status === 'draft' && now - Date.parse(d.created_at) > staleDays * 86_400_000;
+}
+
 /** `countBlocked: false` where nobody shows the count (history list, progress events, existence checks). */
-export async function getDispatch(db: Executor, id: number, options: { countBlocked?: boolean } = {}): Promise<DispatchView> {
+export async function getDispatch(db: Executor, id: number, options: { countBlocked?: boolean; staleDays?: number } = {}): Promise<DispatchView> {
   const d = await loadDispatch(db, id);
   const r = await db
     .selectFrom('dispatch_recipients')
@@ -54,20 +61,35 @@ export async function getDispatch(db: Executor, id: number, options: { countBloc
     cancelledAt: d.cancelled_at,
     recipients: { total, removed, active: total - removed },
     blockedRecipients: d.status === 'draft' && options.countBlocked !== false ? await countBlockedRecipients(db, id) : null,
+    stale: isStaleDraft(d, options.staleDays ?? DEFAULT_DRAFT_STALE_DAYS),
     deliveries: await deliveryCounts(db, id),
   };
 }
 
-export async function listDispatches(db: Executor, paging: { page: number; pageSize: number }): Promise<{ items: DispatchView[]; total: number }> {
-  const rows = await db
-    .selectFrom('dispatches')
+/**
+ * The history: drafts (not sent yet, stale ones flagged) apart from sent jobs, newest first.
+ * `kind: 'all'` lists both in one list as before.
+ */
+export async function listDispatches(
+  db: Executor,
+  query: { page: number; pageSize: number; kind?: 'all' | 'drafts' | 'sent'; staleDays?: number },
+): Promise<{ items: DispatchView[]; total: number; staleDrafts: number }> {
+  const staleDays = query.staleDays ?? DEFAULT_DRAFT_STALE_DAYS;
+  const kind = query.kind ?? 'all';
+  const filtered = () => {
+    const q = db.selectFrom('dispatches');
+    return kind === 'drafts' ? q.where('status', '=', 'draft') : kind === 'sent' ? q.where('status', '<>', 'draft') : q;
+  };
+  const rows = await filtered()
     .select('id')
     .orderBy('id', 'desc')
-    .limit(paging.pageSize)
-    .offset((paging.page - 1) * paging.pageSize)
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize)
     .execute();
-  const total = await db.selectFrom('dispatches').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const total = await filtered().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const cutoff = new Date(Date.now() - staleDays * 86_400_000).toISOString();
+  const stale = await db.selectFrom('dispatches').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'draft').where('created_at', '<', cutoff).executeTakeFirstOrThrow();
   const items: DispatchView[] = [];
-  for (const r of rows) items.push(await getDispatch(db, r.id, { countBlocked: false }));
-  return { items, total: Number(total.n) };
+  for (const r of rows) items.push(await getDispatch(db, r.id, { countBlocked: false, staleDays }));
+  return { items, total: Number(total.n), staleDrafts: Number(stale.n) };
 }

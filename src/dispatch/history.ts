@@ -9,7 +9,7 @@ export async function documentSendHistory(db: Executor, documentId: number): Pro
   const rows = await db
     .selectFrom('delivery_documents as dd')
     .innerJoin('deliveries as d', 'd.id', 'dd.delivery_id')
-    .select(['d.dispatch_id', 'd.id', 'd.state', 'd.to_email', 'd.attempts', 'd.sent_at', 'd.last_attempt_at', 'd.message_id', 'd.smtp_response', 'd.error_code', 'd.error_message', 'd.created_at'])
+    .select(['d.dispatch_id', 'd.id', 'd.state', 'd.to_email', 'd.attempts', 'd.sent_at', 'd.last_attempt_at', 'd.message_id', 'd.smtp_response', 'd.error_code', 'd.error_message', 'd.created_at', 'd.resend'])
     .where('dd.document_id', '=', documentId)
     .orderBy('d.id', 'desc')
     .limit(200)
@@ -27,5 +27,6 @@ export async function documentSendHistory(db: Executor, documentId: number): Pro
     errorCode: r.error_code,
     errorMessage: r.error_message,
     createdAt: r.created_at,
+    resend: r.resend === 1,
   }));
 }

@@ -39,6 +39,8 @@ export async function queueDeliveries(
       displayNameSql.as('to_name'),
       sql<string>`cast(${now} as text)`.as('created_at'),
       sql<string>`cast(${now} as text)`.as('updated_at'),
+      // "Erneut senden" chosen for this recipient: the delivery is a recorded re-send.
+      sql<number>`r.resend`.as('resend'),
     ] as const;
   const recipients = trx
     .selectFrom('dispatch_recipients as r')
@@ -67,7 +69,7 @@ export async function queueDeliveries(
           .orderBy('d.id');
   const inserted = await trx
     .insertInto('deliveries')
-    .columns(['dispatch_id', 'recipient_id', 'customer_id', 'state', 'attempts', 'next_attempt_at', 'lease_owner', 'lease_until', 'to_email', 'to_name', 'created_at', 'updated_at'])
+    .columns(['dispatch_id', 'recipient_id', 'customer_id', 'state', 'attempts', 'next_attempt_at', 'lease_owner', 'lease_until', 'to_email', 'to_name', 'created_at', 'updated_at', 'resend'])
     .expression(selected)
     .executeTakeFirst();
 

@@ -3,7 +3,7 @@ import { customerDisplayName } from '../domain/customer.ts';
 import { hasBlockingIssue, recipientIssues, type DeliveryState, type EligibilityDocument } from '../domain/dispatch.ts';
 import type { RecipientDocumentView, RecipientView } from '../http/api-types.ts';
 import { chunks } from './chunks.ts';
-import { loadDispatch } from './dispatch-row.ts';
+import { loadDispatch, type DispatchRow } from './dispatch-row.ts';
 
 /** The recipients of a dispatch with their documents and issues, as the dialog lists them (RecipientView). */
 
@@ -26,10 +26,11 @@ export async function loadRecipients(
     after?: { customerNumber: string; recipientId: number } | undefined;
   } = {},
 ): Promise<RecipientView[]> {
+  const dispatch = await loadDispatch(db, dispatchId);
   let q = db
     .selectFrom('dispatch_recipients as r')
     .innerJoin('customers as c', 'c.id', 'r.customer_id')
-    .select(['r.id', 'r.customer_id', 'r.removed', 'c.number', 'c.salutation', 'c.first_name', 'c.last_name', 'c.company_name', 'c.email', 'c.invoice_by_post'])
+    .select(['r.id', 'r.customer_id', 'r.removed', 'r.resend', 'c.number', 'c.salutation', 'c.first_name', 'c.last_name', 'c.company_name', 'c.email', 'c.invoice_by_post'])
     .where('r.dispatch_id', '=', dispatchId);
   if (options.customerIds) q = q.where('r.customer_id', 'in', options.customerIds.length > 0 ? options.customerIds : [-1]);
   if (options.includeRemoved === false) q = q.where('r.removed', '=', 0);
@@ -63,6 +64,7 @@ export async function loadRecipients(
         .execute();
       for (const row of rows) busy.set(row.document_id, row.dispatch_id);
     }
+    const previous = await previousSends(db, dispatch, docs.filter((d) => d.last_sent_at !== null).map((d) => d.id));
     const deliveries = await db
       .selectFrom('deliveries')
       .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_code', 'error_message', 'smtp_response', 'bounce_diagnostic'])
@@ -85,8 +87,14 @@ export async function loadRecipients(
       }));
       const considered: EligibilityDocument[] = mine
         .filter((d) => d.excluded === 0)
-        .map((d) => ({ id: d.id, type: d.type, status: d.status, lastSentAt: d.last_sent_at, lastSentTo: d.last_sent_to, activeDispatchId: busy.get(d.id) ?? null }));
-      const issues = recipientIssues({ email: r.email, invoiceByPost: r.invoice_by_post === 1 }, considered);
+        .map((d) => {
+          const before = previous.get(d.id);
+          // A draft has sent nothing yet: any earlier send counts. Once sent, only another dispatch's
+          // send before this one's does (its own sends are not "already sent").
+          const sent = dispatch.status === 'draft' ? (before ?? (d.last_sent_at === null ? undefined : { at: d.last_sent_at, to: d.last_sent_to, dispatchId: null })) : before;
+          return { id: d.id, type: d.type, status: d.status, lastSentAt: sent?.at ?? null, lastSentTo: sent?.to ?? null, lastSentDispatchId: sent?.dispatchId ?? null, activeDispatchId: busy.get(d.id) ?? null };
+        });
+      const issues = recipientIssues({ email: r.email, invoiceByPost: r.invoice_by_post === 1, resend: r.resend === 1 }, considered);
       if (considered.length === 0) issues.push({ code: 'documentNotFinal', severity: 'blocking', documentIds: [], meta: { reason: 'noDocumentsLeft' } });
       views.push({
         recipientId: r.id,
@@ -96,6 +104,7 @@ export async function loadRecipients(
         email: r.email,
         invoiceByPost: r.invoice_by_post === 1,
         removed: r.removed === 1,
+        resend: r.resend === 1,
         documents,
         totalCents: documents.filter((d) => !d.excluded).reduce((s, d) => s + d.grossCents, 0),
         issues,
@@ -107,6 +116,30 @@ export async function loadRecipients(
     }
   }
   return views;
+}
+
+/**
+ * The latest send of each document by another dispatch (sent, or sent and bounced later): when,
+ * to which address, by which Versandauftrag. For a dispatch already sent, only sends before its
+ * own Senden count.
+ */
+async function previousSends(db: Executor, dispatch: DispatchRow, documentIds: readonly number[]): Promise<Map<number, { at: string; to: string; dispatchId: number | null }>> {
+  const out = new Map<number, { at: string; to: string; dispatchId: number | null }>();
+  for (const part of chunks([...new Set(documentIds)])) {
+    let q = db
+      .selectFrom('delivery_documents as ld')
+      .innerJoin('deliveries as x', 'x.id', 'ld.delivery_id')
+      .select(['ld.document_id', 'x.dispatch_id', 'x.sent_at', 'x.to_email'])
+      .where('ld.document_id', 'in', part)
+      .where('x.dispatch_id', '<>', dispatch.id)
+      .where('x.state', 'in', ['sent', 'bounced'])
+      .where('x.sent_at', 'is not', null);
+    if (dispatch.send_requested_at !== null) q = q.where('x.sent_at', '<', dispatch.send_requested_at);
+    for (const row of await q.orderBy('x.sent_at').execute()) {
+      if (row.sent_at !== null) out.set(row.document_id, { at: row.sent_at, to: row.to_email, dispatchId: row.dispatch_id });
+    }
+  }
+  return out;
 }
 
 const PAGE = 1000;

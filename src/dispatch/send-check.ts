@@ -56,6 +56,20 @@ export async function checkForSend(trx: Executor, dispatchId: number): Promise<S
     .where('r.removed', '=', 0)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_documents as dd').select('dd.document_id').whereRef('dd.recipient_id', '=', 'r.id').where('dd.excluded', '=', 0))))
     .execute();
+  // Recipients with a document sent before who were not marked "Erneut senden" (a draft has no
+  // deliveries of its own, so every recorded send is an earlier one).
+  const sentBefore = await trx
+    .selectFrom('dispatch_documents as dd')
+    .innerJoin('documents as d', 'd.id', 'dd.document_id')
+    .innerJoin('dispatch_recipients as r', 'r.id', 'dd.recipient_id')
+    .select('dd.recipient_id')
+    .distinct()
+    .where('dd.dispatch_id', '=', dispatchId)
+    .where('dd.excluded', '=', 0)
+    .where('r.resend', '=', 0)
+    .where('d.last_sent_at', 'is not', null)
+    .execute();
+  const alreadySent = new Set(sentBefore.map((x) => x.recipient_id));
   const drafts = new Set(notFinal.filter((x) => x.status === 'draft').map((x) => x.recipient_id));
   const cancelled = new Set(notFinal.filter((x) => x.status === 'cancelled').map((x) => x.recipient_id));
   const noDocuments = new Set(empty.map((x) => x.id));
@@ -86,6 +100,7 @@ export async function checkForSend(trx: Executor, dispatchId: number): Promise<S
     for (const issue of recipientIssues({ email: r.email, invoiceByPost: r.invoice_by_post === 1 }, [])) if (issue.severity === 'blocking') add(issue.code, r.customer_id);
     if (drafts.has(r.id) || noDocuments.has(r.id)) add('documentNotFinal', r.customer_id);
     if (cancelled.has(r.id)) add('documentCancelled', r.customer_id);
+    if (alreadySent.has(r.id)) add('alreadySent', r.customer_id);
     const email = r.email?.trim();
     if (email !== undefined && email !== r.email) addresses.push({ recipientId: r.id, email });
   }

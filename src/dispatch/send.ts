@@ -58,6 +58,10 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
         throw new AppError('incomplete', 'dispatch.incomplete', 'the dispatch is incomplete: fix or remove the listed recipients', { details: problems });
       }
       const created = await queueDeliveries(trx, { dispatchId: id, mode: d.mode, now, addresses: check.addresses });
+      // No longer a draft: its documents are free for a new draft (which shows them as already
+      // sent once they are; while they are being sent, as held by this dispatch).
+      await trx.deleteFrom('dispatch_draft_documents').where('dispatch_id', '=', id).execute();
+      const resent = await trx.selectFrom('deliveries').select('customer_id').where('dispatch_id', '=', id).where('resend', '=', 1).execute();
       await trx
         .updateTable('dispatches')
         .set({
@@ -70,7 +74,7 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
         })
         .where('id', '=', id)
         .execute();
-      await audit(trx, actor, 'dispatch.send', 'dispatch', id, { deliveries: created, recipients: check.recipients, mode: d.mode });
+      await audit(trx, actor, 'dispatch.send', 'dispatch', id, { deliveries: created, recipients: check.recipients, mode: d.mode, resendCustomerIds: [...new Set(resent.map((r) => r.customer_id))] });
       return { replay: false, deliveries: created };
     });
   } catch (error) {

@@ -14,7 +14,7 @@ describe('recipient issues', () => {
     const post = recipientIssues({ email: 'ok@example.de', invoiceByPost: true }, [doc()]);
     expect(post).toEqual([{ code: 'invoiceByPost', severity: 'blocking' }]);
   });
-  it('names the documents of document-level issues and warns about earlier sends', () => {
+  it('names the documents of document-level issues and blocks earlier sends', () => {
     const issues = recipientIssues({ email: 'ok@example.de', invoiceByPost: false }, [
       doc({ id: 1, status: 'draft' }),
       doc({ id: 2, status: 'cancelled' }),
@@ -25,8 +25,17 @@ describe('recipient issues', () => {
       ['documentNotFinal', 'blocking', [1]],
       ['documentCancelled', 'blocking', [2]],
       ['documentInActiveDispatch', 'blocking', [3]],
-      ['alreadySent', 'warning', [4]],
+      ['alreadySent', 'blocking', [4]],
     ]);
+  });
+  it('lets an earlier send through only after "Erneut senden"', () => {
+    const sent = doc({ id: 4, lastSentAt: '2026-11-01T10:00:00.000Z', lastSentTo: 'ok@example.de', lastSentDispatchId: 7 });
+    const blocked = recipientIssues({ email: 'ok@example.de', invoiceByPost: false }, [sent]);
+    expect(blocked).toEqual([
+      { code: 'alreadySent', severity: 'blocking', documentIds: [4], meta: { resend: false, sent: [{ documentId: 4, at: '2026-11-01T10:00:00.000Z', to: 'ok@example.de', dispatchId: 7 }] } },
+    ]);
+    const chosen = recipientIssues({ email: 'ok@example.de', invoiceByPost: false, resend: true }, [sent]);
+    expect(chosen.map((i) => [i.code, i.severity])).toEqual([['alreadySent', 'warning']]);
   });
 });
 

@@ -40,6 +40,8 @@ export interface EligibilityDocument {
   status: DocumentStatus;
   lastSentAt: string | null;
   lastSentTo: string | null;
+  /** the dispatch (Versandauftrag) that sent it last, when known */
+  lastSentDispatchId?: number | null;
   /** id of another dispatch whose queued/sending delivery holds this document, if any */
   activeDispatchId: number | null;
 }
@@ -47,6 +49,8 @@ export interface EligibilityDocument {
 export interface EligibilityCustomer {
   email: string | null;
   invoiceByPost: boolean;
+  /** a person chose "Erneut senden" for this recipient: documents sent before go out again */
+  resend?: boolean;
 }
 
 /** Issues that belong to the customer (the whole recipient is ineligible). */
@@ -79,13 +83,16 @@ export function recipientIssues(customer: EligibilityCustomer, documents: readon
       meta: { dispatchIds: [...new Set(busy.map((d) => d.activeDispatchId))] },
     });
   }
+  // Sending an invoice a second time is never one careless click away (issue 13; the peers' most
+  // reported bulk-mail bug, e.g. Invoice Ninja #553, #9109): it blocks until a person removes the
+  // documents or chooses "Erneut senden", which turns it into a warning and records the re-send.
   const sent = documents.filter((d) => d.lastSentAt !== null);
   if (sent.length > 0) {
     issues.push({
       code: 'alreadySent',
-      severity: 'warning',
+      severity: customer.resend === true ? 'warning' : 'blocking',
       documentIds: sent.map((d) => d.id),
-      meta: { sent: sent.map((d) => ({ documentId: d.id, at: d.lastSentAt, to: d.lastSentTo })) },
+      meta: { resend: customer.resend === true, sent: sent.map((d) => ({ documentId: d.id, at: d.lastSentAt, to: d.lastSentTo, dispatchId: d.lastSentDispatchId ?? null })) },
     });
   }
   return issues;

@@ -177,6 +177,8 @@ export interface DocumentSend {
   errorCode: string | null;
   errorMessage: string | null;
   createdAt: string;
+  /** a deliberate re-send ("erneut gesendet") of a document sent before */
+  resend: boolean;
 }
 
 // ---- templates ----
@@ -344,6 +346,8 @@ export interface DispatchView {
   recipients: { total: number; removed: number; active: number };
   /** drafts: active recipients with a blocking issue (what "remove ineligible" removes or trims), exact at any size; null once sent, in the history list and in progress events */
   blockedRecipients: number | null;
+  /** a draft older than the configured number of days (FAKTURA_DRAFT_STALE_DAYS, default 30) */
+  stale: boolean;
   deliveries: DeliveryCounts;
 }
 
@@ -371,6 +375,8 @@ export interface RecipientView {
   email: string | null;
   invoiceByPost: boolean;
   removed: boolean;
+  /** "Erneut senden" chosen: documents sent before go out again, recorded as a re-send */
+  resend: boolean;
   documents: RecipientDocumentView[];
   totalCents: number;
   issues: RecipientIssue[];

@@ -98,6 +98,14 @@ export class Api {
     return body;
   }
 
+  /** DELETE (e.g. discarding a draft: Verwerfen) */
+  async delete(path: string): Promise<unknown> {
+    const response = await this.page.request.delete(path, { headers: { 'x-csrf-token': await this.csrf() } });
+    const body: unknown = await response.json().catch(() => null);
+    if (!response.ok()) throw new Error(`DELETE ${path} → ${response.status()}: ${JSON.stringify(body)}`);
+    return body;
+  }
+
   async get(path: string): Promise<unknown> {
     const response = await this.page.request.get(path);
     if (!response.ok()) throw new Error(`GET ${path} → ${response.status()}`);

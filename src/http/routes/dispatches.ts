@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createDispatchPorts } from '../../dispatch/adapters.ts';
 import { cancelDispatch, resolveDelivery, retryDispatch } from '../../dispatch/control.ts';
 import { getDispatch, listDispatches } from '../../dispatch/dispatch-view.ts';
-import { createDispatch, fixRecipientAddress, removeIneligible, removeRecipients, restoreRecipients, updateDispatch } from '../../dispatch/draft.ts';
+import { discardDispatch, fixRecipientAddress, markResend, removeIneligible, removeRecipients, restoreRecipients, startDispatch, updateDispatch } from '../../dispatch/draft.ts';
 import type { DispatchPorts } from '../../dispatch/ports.ts';
 import { previewRecipient, sendTestMessage } from '../../dispatch/preview.ts';
 import { listRecipients } from '../../dispatch/recipients.ts';
@@ -36,18 +36,50 @@ export const dispatchRoutes =
     const k = db.kysely;
     const tags = ['dispatches'];
 
-    app.post('/api/dispatches', { preValidation: staffOnly, schema: { tags, summary: 'Create a draft dispatch from document ids or a document filter', body: createBody } }, async (request, reply) => {
+    const staleDays = deps.config.draftStaleDays;
+
+    app.post(
+      '/api/dispatches',
+      {
+        preValidation: staffOnly,
+        schema: {
+          tags,
+          summary: 'Create a draft dispatch from document ids or a document filter; when an open draft already holds some of the documents, that draft is answered (200, existing: true) with the selection merged in',
+          body: createBody,
+        },
+      },
+      async (request, reply) => {
+        const actor = requireActor(request);
+        const started = await startDispatch({ db, actor, selection: request.body });
+        return reply.status(started.existing ? 200 : 201).send({ ...(await getDispatch(k, started.id, { staleDays })), existing: started.existing, added: started.added, heldByOtherDrafts: started.heldByOtherDrafts });
+      },
+    );
+
+    app.get(
+      '/api/dispatches',
+      { preValidation: staffOnly, schema: { tags, summary: 'Dispatch history: drafts apart from sent jobs (kind), stale drafts flagged', querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize, kind: z.enum(['all', 'drafts', 'sent']).default('all') }) } },
+      async (request) => {
+        const result = await listDispatches(k, { ...request.query, staleDays });
+        return { ...result, staleDays, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<DispatchView> & { staleDrafts: number; staleDays: number };
+      },
+    );
+
+    app.delete('/api/dispatches/:id', { preValidation: staffOnly, schema: { tags, summary: 'Verwerfen: discard a draft and free its documents', params: idParams } }, async (request) => {
       const actor = requireActor(request);
-      const { id } = await k.transaction().execute((trx) => createDispatch({ trx, actor, selection: request.body }));
-      return reply.status(201).send(await getDispatch(k, id));
+      const result = await k.transaction().execute((trx) => discardDispatch({ trx, actor, id: request.params.id }));
+      return { id: request.params.id, discarded: true, ...result };
     });
 
-    app.get('/api/dispatches', { preValidation: staffOnly, schema: { tags, summary: 'Dispatch history', querystring: z.strictObject({ page: paging.page, pageSize: paging.pageSize }) } }, async (request) => {
-      const result = await listDispatches(k, request.query);
-      return { ...result, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<DispatchView>;
-    });
+    app.post(
+      '/api/dispatches/:id/recipients/resend',
+      { preValidation: staffOnly, schema: { tags, summary: 'Erneut senden: send these recipients\' already sent documents again, recorded as a re-send (resend: false takes it back)', params: idParams, body: customerIdsBody.extend({ resend: z.boolean().default(true) }) } },
+      async (request) => {
+        const actor = requireActor(request);
+        return k.transaction().execute((trx) => markResend({ trx, actor, id: request.params.id, customerIds: request.body.customerIds, resend: request.body.resend }));
+      },
+    );
 
-    app.get('/api/dispatches/:id', { preValidation: staffOnly, schema: { tags, summary: 'Status and counts per delivery state', params: idParams } }, async (request) => getDispatch(k, request.params.id));
+    app.get('/api/dispatches/:id', { preValidation: staffOnly, schema: { tags, summary: 'Status and counts per delivery state', params: idParams } }, async (request) => getDispatch(k, request.params.id, { staleDays }));
 
     app.patch(
       '/api/dispatches/:id',
@@ -58,7 +90,7 @@ export const dispatchRoutes =
         await k.transaction().execute((trx) =>
           updateDispatch({ trx, actor, ports, id: request.params.id, ...(templateId !== undefined ? { templateId } : {}), ...(mode !== undefined ? { mode } : {}) }),
         );
-        return getDispatch(k, request.params.id);
+        return getDispatch(k, request.params.id, { staleDays });
       },
     );
 
@@ -115,13 +147,13 @@ export const dispatchRoutes =
     app.post('/api/dispatches/:id/send', { preValidation: staffOnly, schema: { tags, summary: 'Senden: queue every delivery (idempotent with Idempotency-Key)', params: idParams, headers: idempotencyHeader } }, async (request, reply) => {
       const actor = requireActor(request);
       const outcome = await sendDispatch({ db, ports, actor, id: request.params.id, idempotencyKey: request.headers['idempotency-key'] ?? null });
-      return reply.status(202).send({ ...(await getDispatch(k, request.params.id)), replay: outcome.replay });
+      return reply.status(202).send({ ...(await getDispatch(k, request.params.id, { staleDays })), replay: outcome.replay });
     });
 
     app.post('/api/dispatches/:id/cancel', { preValidation: staffOnly, schema: { tags, summary: 'Stop what has not started', params: idParams } }, async (request) => {
       const actor = requireActor(request);
       const result = await k.transaction().execute((trx) => cancelDispatch({ trx, actor, id: request.params.id }));
-      return { ...(await getDispatch(k, request.params.id)), ...result };
+      return { ...(await getDispatch(k, request.params.id, { staleDays })), ...result };
     });
 
     app.post(
@@ -130,7 +162,7 @@ export const dispatchRoutes =
       async (request) => {
         const actor = requireActor(request);
         const result = await k.transaction().execute((trx) => retryDispatch({ trx, actor, id: request.params.id, includeUncertain: request.body?.includeUncertain ?? false }));
-        return { ...(await getDispatch(k, request.params.id)), ...result };
+        return { ...(await getDispatch(k, request.params.id, { staleDays })), ...result };
       },
     );
 
@@ -140,7 +172,7 @@ export const dispatchRoutes =
       async (request) => {
         const actor = requireActor(request);
         await k.transaction().execute((trx) => resolveDelivery({ trx, actor, id: request.params.id, deliveryId: request.params.deliveryId, outcome: request.body.outcome }));
-        return getDispatch(k, request.params.id);
+        return getDispatch(k, request.params.id, { staleDays });
       },
     );
 
