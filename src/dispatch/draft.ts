@@ -149,7 +149,9 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
           .selectFrom('dispatch_documents as dd')
           .select(['dd.document_id', sql<number>`cast(${id} as integer)`.as('dispatch_id')])
           .where('dd.dispatch_id', '=', id)
-          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_draft_documents as h').select('h.document_id').whereRef('h.document_id', '=', 'dd.document_id')))),
+          // Only this draft's own rows are skipped: a document another request put into its draft
+          // meanwhile makes this insert fail on the key instead of being skipped silently.
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatch_draft_documents as h').select('h.document_id').whereRef('h.document_id', '=', 'dd.document_id').where('h.dispatch_id', '=', id)))),
       )
       .execute();
     if (existing !== undefined) {
@@ -167,11 +169,26 @@ export async function createDispatch(input: { trx: Executor; actor: Actor; selec
     }
   }
   const after = await countDocuments(trx, id);
+  // Nothing was free although no draft held the documents a moment ago: a concurrent request's
+  // draft took them in between (PostgreSQL reads each statement's own snapshot). Run again.
+  if (after === 0 && existing === undefined) {
+    for (const part of selections) {
+      const held = await trx.selectFrom('dispatch_draft_documents as h').select('h.document_id').where('h.document_id', 'in', selectedIn(part).select('d.id')).limit(1).executeTakeFirst();
+      if (held) throw new DraftRace();
+    }
+  }
   if (after === 0) throw new AppError('validation', 'dispatch.emptySelection', 'no document matches the selection', { field: 'filter' });
   const heldByOtherDrafts = [...holders].filter((h) => h !== id).sort((a, b) => a - b);
   if (existing !== undefined) await audit(trx, actor, 'dispatch.merge', 'dispatch', id, { added: after - before, heldByOtherDrafts });
   else await audit(trx, actor, 'dispatch.create', 'dispatch', id, { documents: after });
   return { id, existing: existing !== undefined, added: after - before, heldByOtherDrafts };
+}
+
+class DraftRace extends Error {
+  constructor() {
+    super('the selected documents went into another draft meanwhile');
+    this.name = 'DraftRace';
+  }
 }
 
 async function countDocuments(trx: Executor, id: number): Promise<number> {
@@ -189,7 +206,7 @@ export async function startDispatch(input: { db: Db; actor: Actor; selection: Di
     try {
       return await input.db.kysely.transaction().execute((trx) => createDispatch({ trx, actor: input.actor, selection: input.selection }));
     } catch (error) {
-      if (attempt >= 3 || !isDraftDocumentViolation(error)) throw error;
+      if (attempt >= 3 || !(error instanceof DraftRace || isDraftDocumentViolation(error))) throw error;
     }
   }
 }
