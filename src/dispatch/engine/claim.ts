@@ -37,7 +37,7 @@ export async function claimDue(
       .set({ lease_owner: owner, lease_until: until })
       .whereRef('deliveries.id', '=', 'due.id')
       .where('deliveries.state', '=', state)
-      .returning(['deliveries.id', 'deliveries.dispatch_id', 'deliveries.recipient_id', 'deliveries.customer_id', 'deliveries.attempts', 'deliveries.to_email', 'deliveries.to_name'])
+      .returning(['deliveries.id', 'deliveries.dispatch_id', 'deliveries.recipient_id', 'deliveries.customer_id', 'deliveries.attempts', 'deliveries.to_email', 'deliveries.to_name', 'deliveries.next_attempt_at'])
       .execute();
   } else {
     // One statement: atomic under SQLite's write lock, also across processes, so the inner
@@ -47,12 +47,20 @@ export async function claimDue(
     const result = await sql<Claimed>`update deliveries set lease_owner = ${owner}, lease_until = ${until}
       where id in (select id from deliveries where dispatch_id = ${dispatchId} and state = ${state} and next_attempt_at <= ${now}
         and (lease_until is null or lease_until < ${now}) order by next_attempt_at, id limit ${limit})
-      returning id, dispatch_id, recipient_id, customer_id, attempts, to_email, to_name`.execute(k);
+      returning id, dispatch_id, recipient_id, customer_id, attempts, to_email, to_name, next_attempt_at`.execute(k);
     rows = result.rows;
   }
   // RETURNING gives no order; send in queue order (next attempt, then id).
-  rows.sort((a, b) => a.id - b.id);
-  return rows;
+  return rows.sort(queueOrder);
+}
+
+/**
+ * The queue's order: next attempt, then id. Re-queued deliveries (a person's "retry" after a
+ * pause) get a fresh next attempt, so the recipients that never had a turn go before them, instead
+ * of the known-bad ones first, pausing the dispatch again before the good ones are reached.
+ */
+export function queueOrder(a: Claimed, b: Claimed): number {
+  return a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : a.id - b.id;
 }
 
 /**
@@ -72,12 +80,15 @@ export async function claimBatch(
   const tokens = await limiter.take(want);
   if (tokens.granted === 0) return { claimed: [], waitMs: tokens.waitMs };
   const claimed: Claimed[] = [];
-  outer: for (const d of dispatches) {
+  for (const d of dispatches) {
+    const mine: Claimed[] = [];
     for (const state of ['retrying', 'queued'] as const) {
-      const left = tokens.granted - claimed.length;
-      if (left <= 0) break outer;
-      claimed.push(...(await claimDue(db, { owner, dispatchId: d.id, state, now, until, limit: left })));
+      const left = tokens.granted - claimed.length - mine.length;
+      if (left <= 0) break;
+      mine.push(...(await claimDue(db, { owner, dispatchId: d.id, state, now, until, limit: left })));
     }
+    claimed.push(...mine.sort(queueOrder));
+    if (claimed.length >= tokens.granted) break;
   }
   await limiter.refund(tokens.granted - claimed.length);
   return { claimed, waitMs: claimed.length > 0 ? 0 : pollMs };

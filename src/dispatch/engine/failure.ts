@@ -33,6 +33,13 @@ export async function recordFailure(
   const retry = failure.class !== 'permanent' && (notRecipientsFault || attempt < maxAttempts);
   const next = retry ? input.retryAt(attempt) : now;
   await k.transaction().execute(async (trx) => {
+    // A recipient the server had already rejected for good before a person re-queued it (retry
+    // after a pause) says nothing new when it is rejected again: it must not pause the dispatch
+    // once more before the recipients that never had their turn are reached. The earlier
+    // rejection's reply is still stored (`smtp_response`, kept by the retry; set only for
+    // permanent failures before a `sent`).
+    const before = failure.class === 'permanent' ? await trx.selectFrom('deliveries').select('smtp_response').where('id', '=', c.id).executeTakeFirst() : undefined;
+    const knownBad = before?.smtp_response !== null && before?.smtp_response !== undefined;
     const updated = await trx
       .updateTable('deliveries')
       .set((eb) => ({
@@ -52,6 +59,7 @@ export async function recordFailure(
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return;
     if (!retry) await trx.updateTable('delivery_documents').set({ active: 0 }).where('delivery_id', '=', c.id).execute();
+    if (knownBad) return;
     const counter = await trx
       .updateTable('dispatches')
       .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))

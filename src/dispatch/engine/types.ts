@@ -15,6 +15,8 @@ export interface Claimed {
   attempts: number;
   to_email: string;
   to_name: string;
+  /** when it became due: the queue's order is next attempt, then id */
+  next_attempt_at: string;
 }
 
 /** A claimed delivery with its message built, waiting for a free connection. */
