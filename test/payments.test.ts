@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';
 import { makeCustomer, makeDocument, makeFinalInvoice } from './helpers/factories.ts';
+import { addDays } from '../src/domain/document.ts';
+import { PRACTICE_TIME_ZONE, todayIn } from '../src/domain/receivables.ts';
 
 describe.each(testDialects)('payments on %s', (dialect) => {
   let t: TestApp;
@@ -104,5 +106,35 @@ describe.each(testDialects)('payments on %s', (dialect) => {
     expect(account.balanceCents).toBe(open.grossCents - paidThenCancelled.grossCents);
     expect(account.openCents).toBe(open.grossCents);
     expect((await t.staff.get('/api/customers/999999/account')).statusCode).toBe(404);
+  });
+
+  it('filters Auswertungen by "offen" and "überfällig seit mehr als N Tagen" and shows what is open and when it is due', async () => {
+    const customer = await makeCustomer(t.staff);
+    // the server counts days where the practice is
+    const today = todayIn(PRACTICE_TIME_ZONE);
+    const daysAgo = (n: number) => addDays(today, -n);
+    // 0 days' terms: due on the issue date
+    const overdue40 = await makeFinalInvoice(t.staff, customer.id, { issueDate: daysAgo(40), paymentTermsDays: 0 });
+    const overdue10 = await makeFinalInvoice(t.staff, customer.id, { issueDate: daysAgo(10), paymentTermsDays: 0 });
+    const partly = await makeFinalInvoice(t.staff, customer.id, { issueDate: daysAgo(10), paymentTermsDays: 0 });
+    await t.staff.post(`/api/documents/${partly.id}/payments`, { paidOn: today, amountCents: 1_000 });
+    const paid = await makeFinalInvoice(t.staff, customer.id, { issueDate: daysAgo(40), paymentTermsDays: 0 });
+    await t.staff.post(`/api/documents/${paid.id}/payments`, { paidOn: today, amountCents: paid.grossCents });
+    const notDue = await makeFinalInvoice(t.staff, customer.id, { issueDate: today, paymentTermsDays: 14 });
+    const draft = await makeDocument(t.staff, customer.id);
+
+    const ids = async (query: string) => (await t.staff.get(`/api/documents?customerId=${customer.id}&sort=dueDate&order=asc&${query}`)).json().items.map((i: { id: number }) => i.id);
+    expect(await ids('open=true')).toEqual([overdue40.id, overdue10.id, partly.id, notDue.id]);
+    expect(await ids('open=false')).toEqual(expect.arrayContaining([paid.id, draft.id]));
+    expect(await ids('overdueDays=0')).toEqual([overdue40.id, overdue10.id, partly.id]);
+    expect(await ids('overdueDays=30')).toEqual([overdue40.id]);
+    expect(await ids('overdueDays=40')).toEqual([]);
+
+    const rows = (await t.staff.get(`/api/documents?customerId=${customer.id}`)).json().items;
+    const row = (id: number) => rows.find((r: { id: number }) => r.id === id);
+    expect(row(partly.id)).toMatchObject({ openCents: partly.grossCents - 1_000, dueDate: daysAgo(10) });
+    expect(row(paid.id).openCents).toBe(0);
+    expect(row(draft.id).openCents).toBeNull();
+    expect((await t.staff.get('/api/documents?overdueDays=-1')).statusCode).toBe(400);
   });
 });

@@ -25,6 +25,7 @@ import type { DocumentLineRow, DocumentRow } from '../db/schema.ts';
 import { getCompany } from './company.ts';
 import { audit, type Actor, type Executor } from './context.ts';
 import { documentCustomerFromRow, getCustomer } from './customers.ts';
+import { listOpenCents, receivableConditions } from './payments.ts';
 import { advanceSequenceTo, nextSequenceValue } from './sequences.ts';
 import { databasePdfArchive } from '../pdf/archive.ts';
 import { renderDocumentPdf } from '../pdf/render.ts';
@@ -402,9 +403,12 @@ export interface DocumentFilter {
   amountMinCents?: number;
   amountMaxCents?: number;
   q?: string;
+  /** receivables (issue 18): final invoices with something open / open and more than N days past the due date */
+  open?: boolean;
+  overdueDays?: number;
 }
 
-export const DOCUMENT_SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt'] as const;
+export const DOCUMENT_SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt', 'dueDate'] as const;
 export type DocumentSort = (typeof DOCUMENT_SORTS)[number];
 
 /**
@@ -425,6 +429,7 @@ export function documentFilterCondition(filter: DocumentFilter, search?: Resolve
   if (filter.sent !== undefined) conditions.push(filter.sent ? sql`d.last_sent_at is not null` : sql`d.last_sent_at is null`);
   if (filter.amountMinCents !== undefined) conditions.push(sql`d.gross_cents >= ${filter.amountMinCents}`);
   if (filter.amountMaxCents !== undefined) conditions.push(sql`d.gross_cents <= ${filter.amountMaxCents}`);
+  conditions.push(...receivableConditions(filter));
   if (search && search.words.size > 0) {
     conditions.push(search.documentIds.length > 0 ? sql`d.id in (${sql.join(search.documentIds)})` : sql`1 = 0`);
   }
@@ -508,6 +513,7 @@ export async function listDocuments(
     total: 'd.gross_cents',
     status: 'd.status',
     lastSentAt: 'd.last_sent_at',
+    dueDate: 'd.due_date',
   } as const;
   const [rows, count] = await Promise.all([
     base
@@ -529,6 +535,7 @@ export async function listDocuments(
         'd.gross_cents',
         'd.last_sent_at',
         'd.last_sent_to',
+        'd.paid_cents',
       ])
       .orderBy(sortColumn[paging.sort], paging.order)
       .orderBy('d.id', paging.order)
@@ -555,6 +562,7 @@ export async function listDocuments(
       grossCents: r.gross_cents,
       lastSentAt: r.last_sent_at,
       lastSentTo: r.last_sent_to,
+      openCents: listOpenCents(r),
     })),
   };
 }

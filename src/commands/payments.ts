@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { addDays } from '../domain/document.ts';
 import { z } from 'zod';
 import { MAX_TOTAL_CENTS } from '../domain/amount-limits.ts';
 import { AppError, notFound } from '../domain/errors.ts';
@@ -219,4 +220,20 @@ export async function customerAccount(db: Executor, customerId: number, today = 
     openCents: invoices.reduce((sum, i) => sum + i.openCents, 0),
     overdueCents: invoices.filter((i) => i.state === 'overdue').reduce((sum, i) => sum + i.openCents, 0),
   };
+}
+
+/** SQL for "offen" and "überfällig seit mehr als N Tagen" over `documents as d` (index documents_open_due). */
+export function receivableConditions(filter: { open?: boolean; overdueDays?: number }, today = receivableToday()): RawBuilder<unknown>[] {
+  const conditions: RawBuilder<unknown>[] = [];
+  const open = sql`(d.type = 'invoice' and d.status = 'final' and d.gross_cents > d.paid_cents)`;
+  if (filter.open !== undefined) conditions.push(filter.open ? open : sql`not ${open}`);
+  if (filter.overdueDays !== undefined) conditions.push(sql`${open} and d.due_date < ${addDays(today, -filter.overdueDays)}`);
+  return conditions;
+}
+
+/** What a list row shows as "offen": for final invoices what is still owed, 0 once cancelled, nothing for other documents. */
+export function listOpenCents(d: { type: DocumentType; status: DocumentStatus; gross_cents: number; paid_cents: number }): number | null {
+  if (d.type !== 'invoice' || d.status === 'draft') return null;
+  if (d.status === 'cancelled') return 0;
+  return Math.max(0, Number(d.gross_cents) - Number(d.paid_cents));
 }

@@ -157,6 +157,8 @@ export interface DocumentListItem extends DocumentSummary {
   customerEmail: string | null;
   invoiceByPost: boolean;
   netCents: number;
+  /** what is still owed on a final invoice (0 once paid or cancelled); null for drafts, quotes, credit notes */
+  openCents: number | null;
 }
 
 /** GET /api/company: the company without the logo's bytes (they have their own route). */

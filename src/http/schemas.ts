@@ -34,6 +34,8 @@ export const documentFilterQuery = {
   amountMinCents: z.coerce.number().int().optional(),
   amountMaxCents: z.coerce.number().int().optional(),
   q: singleLineText({ max: 200, trim: false }).optional(),
+  open: booleanQuery.optional(),
+  overdueDays: z.coerce.number().int().min(0).max(3650).optional(),
 };
 
 /** The same filter as JSON (dispatch and print requests select "everything matching"). */
@@ -47,6 +49,8 @@ export const documentFilterBody = z.strictObject({
   amountMinCents: z.number().int().optional(),
   amountMaxCents: z.number().int().optional(),
   q: singleLineText({ max: 200, trim: false }).optional(),
+  open: z.boolean().optional(),
+  overdueDays: z.number().int().min(0).max(3650).optional(),
 });
 
 /** How many documents "all matching, except these" can leave out: unticked by hand, one by one. */
