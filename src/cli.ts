@@ -32,7 +32,7 @@ program
   .command('worker')
   .description('run only the dispatch worker (any number of them can share one PostgreSQL database)')
   .action(async () => {
-    const [{ pino }, { migrateToLatest }, { startDispatchWorker }, { workerTiming }, { LOG_REDACT }, { startBouncePoller }] = await Promise.all([
+    const [{ default: pino }, { migrateToLatest }, { startDispatchWorker }, { workerTiming }, { LOG_REDACT }, { startBouncePoller }] = await Promise.all([
       import('pino'),
       import('./db/migrate.ts'),
       import('./dispatch/index.ts'),

@@ -12,7 +12,6 @@ import { renderNotification } from '../mail/templates/engine.ts';
 import { createThreadedMailTransport } from '../mail/transport-thread.ts';
 import { DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../mail/transport.ts';
 import { databasePdfArchive, sha256Hex } from '../pdf/archive.ts';
-import { mergePdfs } from '../pdf/merge.ts';
 import type { DispatchPorts, LoadedPdf, Mailer, OutgoingMessage } from './ports.ts';
 
 /**
@@ -127,6 +126,8 @@ export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts
       return renderNotification(template, context);
     },
     async mergePdfs(pdfs) {
+      // pdf-lib (≈ 6 MB) loads only when a print PDF is merged, not in every worker.
+      const { mergePdfs } = await import('../pdf/merge.ts');
       return Buffer.from(await mergePdfs(pdfs));
     },
   };

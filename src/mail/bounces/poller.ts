@@ -4,8 +4,6 @@ import type { ImapFlow } from 'imapflow';
 import type { Db } from '../../db/connection.ts';
 import { loadMailSettings, type ImapSettings } from '../settings.ts';
 import { applyBounce, reportKey } from './apply.ts';
-import { closeQuietly, createImapClient, describeImapError } from './imap.ts';
-import { recogniseBounce } from './recognise.ts';
 
 /**
  * Reads the bounce mailbox and applies what it recognises (see apply.ts). Runs in the worker
@@ -101,6 +99,9 @@ export async function pollOnce(input: { db: Db; secret: string; owner: string; n
 }
 
 async function readMailbox(db: Db, imap: ImapSettings, verpBase: string | null, now: () => Date): Promise<PollResult> {
+  // The IMAP client and the mail parser (imapflow, mailparser: ≈ 12 MB) load only in a process
+  // whose poller has a mailbox to read.
+  const [{ closeQuietly, createImapClient, describeImapError }, { recogniseBounce }] = await Promise.all([import('./imap.ts'), import('./recognise.ts')]);
   const result: PollResult = { status: 'done', ...EMPTY };
   const client = createImapClient(imap);
   try {
