@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, login, screenshot, startApp, type RunningApp } from './harness.ts';
-import { Api } from './dispatch-support.ts';
+import { Api, startSmtp, type TestSmtp } from './dispatch-support.ts';
 
 /** The laptop and desktop sizes of issue 16. */
 const SIZES = [
@@ -54,12 +54,13 @@ async function truncatedWithTitle(page: Page, selector: string, full: string): P
 describe('the lists fit laptop and desktop screens', () => {
   let app: RunningApp;
   let browser: Browser;
+  let smtp: TestSmtp;
   let context: BrowserContext;
   let page: Page;
   let longNumber = '';
 
   beforeAll(async () => {
-    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+    [app, browser, smtp] = await Promise.all([startApp(), launchBrowser(), startSmtp()]);
     context = await browser.newContext({ baseURL: app.url, locale: 'de-DE', viewport: SIZES[0], timezoneId: 'Europe/Berlin' });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
@@ -67,6 +68,8 @@ describe('the lists fit laptop and desktop screens', () => {
     await login(page);
     await page.waitForURL(/\/customers$/);
     const api = new Api(page);
+    await api.mailSettings(smtp.port);
+    await api.template('Rechnungsversand', 'Ihre Rechnung', 'Guten Tag {{ customer.name }},\n\nanbei Ihre Rechnung.');
     const long = await api.customer({ companyName: LONG_NAME, email: LONG_EMAIL });
     longNumber = (await api.invoice(long, 'Hörgerät rechts', 148_000)).number;
     for (const [first, last] of [['Anna', 'Schäfer'], ['Tom', 'Fischer'], ['Lea', 'Wagner'], ['Jonas', 'Becker']] as const) {
@@ -78,6 +81,7 @@ describe('the lists fit laptop and desktop screens', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
+    await smtp?.close();
   });
 
   it('Auswertungen shows every column, one line per row, long texts cut with a title', async () => {
@@ -95,6 +99,39 @@ describe('the lists fit laptop and desktop screens', () => {
       // The invoice number is whole, on one line.
       expect(await page.locator(`${row} td:nth-child(2) a`).evaluate((a) => a.scrollWidth <= (a.parentElement?.clientWidth ?? 0))).toBe(true);
       await screenshot(page, `screen-auswertungen-${size.width}`);
+    }
+  });
+
+  it('the Versandauftrag and its result show every column and cut the long name', async () => {
+    await page.setViewportSize(SIZES[1]);
+    await page.getByLabel('Alle 5 auswählen').click();
+    await page.getByRole('button', { name: 'Mehr' }).click();
+    await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
+    await page.waitForURL(/\/dispatch\/\d+$/);
+    const row = `tbody tr[data-customer="${LONG_NAME}"]`;
+    await page.locator(row).waitFor();
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      const geometry = await tableGeometry(page, 'tbody tr[data-customer]');
+      expect(geometry.headers.map((h) => h.text)).toContain('Hinweise');
+      for (const h of geometry.headers) expect(h.box.right, `column "${h.text}" at ${size.width}×${size.height}`).toBeLessThanOrEqual(geometry.viewport);
+      expect(await truncatedWithTitle(page, `${row} td:nth-child(2)`, LONG_NAME)).toEqual({ cut: true, title: LONG_NAME });
+      await screenshot(page, `screen-versandauftrag-${size.width}`);
+    }
+
+    await page.getByRole('button', { name: 'Dokumentvorlage suchen' }).click();
+    await page.getByRole('option', { name: /Rechnungsversand/ }).click();
+    await page.getByRole('button', { name: 'Übernehmen' }).click();
+    await page.locator('[role=dialog]').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Senden', exact: true }).click();
+    await page.getByTestId('dispatch-progress-text').getByText('5 von 5 E-Mails erledigt (100 %)').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator('[data-delivery-state=sent]').count(), { timeout: 60_000 }).toBe(5);
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      const geometry = await tableGeometry(page, 'tbody tr[data-customer]');
+      for (const h of geometry.headers) expect(h.box.right, `column "${h.text}" at ${size.width}×${size.height}`).toBeLessThanOrEqual(geometry.viewport);
+      expect(await truncatedWithTitle(page, `tbody tr[data-customer="${LONG_NAME}"] td:first-child p`, LONG_NAME)).toEqual({ cut: true, title: LONG_NAME });
+      await screenshot(page, `screen-ergebnis-${size.width}`);
     }
   });
 });

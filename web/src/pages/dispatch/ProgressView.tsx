@@ -200,7 +200,7 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
               {rows.map((r) => (
                 <Table.Tr key={r.customerId} data-customer={r.name}>
                   <Table.Td>
-                    <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>
+                    <Text size="sm" fw={500} truncate title={r.name} maw="12rem">
                       {r.name}
                     </Text>
                     <Text size="xs" c="dimmed">
@@ -208,7 +208,9 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{r.email ?? '—'}</Text>
+                    <Text size="sm" truncate title={r.email ?? undefined} maw="12rem">
+                      {r.email ?? '—'}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <DocumentNumbers numbers={r.documents.filter((x) => !x.excluded).map((x) => x.number ?? t('dispatchUi.draftNumber'))} />

@@ -1,17 +1,22 @@
-import { ActionIcon, Box, Button, Checkbox, Group, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Box, Button, Group, Table, TextInput } from '@mantine/core';
 import { IconCheck, IconEye, IconPencil, IconX } from '@tabler/icons-react';
-import { useState } from 'react';
+import type { TFunction } from 'i18next';
+import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../lib/errors';
 import { formatMoney } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
+import type { Locale } from '../../api/types';
+import { RowCheckbox } from '../../components/RowCheckbox';
 import { DocumentNumbers, IssueList, isBlocked } from './issues';
-import { clickRow, modifiersOf, type RowSelection } from './selection';
+import { clickRow, modifiersOf, type ClickModifiers, type RowSelection } from './selection';
 import type { RecipientView } from './types';
 
 /**
  * The send dialog's customer table. Rows select like a desktop list (click, Ctrl-click,
  * Shift-click; the check boxes add and remove single rows); blocking rows are tinted red.
+ * Rows are memoised and get stable callbacks (through a ref), so a click re-renders only the
+ * rows whose selection changed, not the whole page.
  */
 export function RecipientsTable(props: {
   rows: RecipientView[];
@@ -23,17 +28,40 @@ export function RecipientsTable(props: {
 }) {
   const { t } = useTranslation();
   const locale = useLocale();
-  const ids = props.rows.map((r) => r.customerId);
+  const ids = useMemo(() => props.rows.map((r) => r.customerId), [props.rows]);
   const allOnPage = ids.length > 0 && ids.every((id) => props.selection.selected.has(id));
   const someOnPage = ids.some((id) => props.selection.selected.has(id));
+  const latest = useRef({ props, ids });
+  latest.current = { props, ids };
+  const actions = useMemo<RowActions>(
+    () => ({
+      click: (customerId, modifiers, additive) => {
+        const { props: p, ids: rowIds } = latest.current;
+        p.onSelectionChange(clickRow(p.selection, rowIds, customerId, modifiers, additive));
+      },
+      preview: (customerId) => latest.current.props.onPreview(customerId),
+      fixAddress: (customerId, email) => latest.current.props.onFixAddress(customerId, email),
+    }),
+    [],
+  );
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table striped={false} highlightOnHover verticalSpacing={6} aria-label={t('dispatchUi.dialog.recipients')} className="select-table">
+    <Table.ScrollContainer minWidth={760}>
+      <Table layout="fixed" aria-label={t('dispatchUi.dialog.recipients')} className="select-table list-table">
+        <colgroup>
+          <col className="col-check" />
+          <col style={{ width: '22%' }} />
+          <col style={{ width: '20%' }} />
+          <col style={{ width: '3.25rem' }} />
+          <col style={{ width: '8rem' }} />
+          <col style={{ width: '6.5rem' }} />
+          <col />
+          <col style={{ width: '2.75rem' }} />
+        </colgroup>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th w={36}>
-              <Checkbox
-                aria-label={t('dispatchUi.dialog.selectPage')}
+            <Table.Th>
+              <RowCheckbox
+                label={t('dispatchUi.dialog.selectPage')}
                 checked={allOnPage}
                 indeterminate={someOnPage && !allOnPage}
                 onChange={() => props.onSelectionChange({ selected: allOnPage ? new Set() : new Set(ids), anchor: null })}
@@ -41,83 +69,76 @@ export function RecipientsTable(props: {
             </Table.Th>
             <Table.Th>{t('dispatchUi.col.customer')}</Table.Th>
             <Table.Th>{t('dispatchUi.col.email')}</Table.Th>
-            <Table.Th>{t('dispatchUi.col.byPost')}</Table.Th>
+            <Table.Th title={t('dispatchUi.col.byPost')}>{t('dispatchUi.col.byPostShort')}</Table.Th>
             <Table.Th>{t('dispatchUi.col.documents')}</Table.Th>
             <Table.Th ta="right">{t('dispatchUi.col.total')}</Table.Th>
             <Table.Th>{t('dispatchUi.col.notes')}</Table.Th>
-            <Table.Th w={40} />
+            <Table.Th>
+              <span className="visually-hidden">{t('dispatchUi.preview.button')}</span>
+            </Table.Th>
           </Table.Tr>
         </Table.Thead>
-        <Table.Tbody>
-          {props.rows.map((r) => {
-            const selected = props.selection.selected.has(r.customerId);
-            const blocked = isBlocked(r);
-            const docs = r.documents.filter((d) => !d.excluded);
-            return (
-              <Table.Tr
-                key={r.customerId}
-                aria-selected={selected}
-                data-blocked={blocked || undefined}
-                data-customer={r.name}
-                onMouseDown={(e) => {
-                  // Shift-click would otherwise select the text between the rows.
-                  if (e.shiftKey) e.preventDefault();
-                }}
-                onClick={(e) => props.onSelectionChange(clickRow(props.selection, ids, r.customerId, modifiersOf(e)))}
-                style={{
-                  cursor: 'default',
-                  background: selected ? 'var(--mantine-color-indigo-1)' : blocked ? 'var(--mantine-color-red-0)' : undefined,
-                  boxShadow: blocked ? 'inset 3px 0 0 var(--mantine-color-red-6)' : undefined,
-                }}
-              >
-                <Table.Td onClick={(e) => e.stopPropagation()}>
-                  <Checkbox
-                    aria-label={t('dispatchUi.dialog.selectRow', { name: r.name })}
-                    checked={selected}
-                    onChange={(e) => props.onSelectionChange(clickRow(props.selection, ids, r.customerId, { ctrl: false, shift: e.nativeEvent instanceof MouseEvent && e.nativeEvent.shiftKey }, true))}
-                  />
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" fw={500}>
-                    {r.name}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {r.customerNumber}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <EmailCell recipient={r} editable={props.editable} onSave={(email) => props.onFixAddress(r.customerId, email)} />
-                </Table.Td>
-                <Table.Td>{r.invoiceByPost ? <Text size="sm" fw={600} c="red.8">{t('dispatchUi.yes')}</Text> : <Text size="sm" c="dimmed">{t('dispatchUi.no')}</Text>}</Table.Td>
-                <Table.Td>
-                  <DocumentNumbers numbers={docs.map((d) => d.number ?? t('dispatchUi.draftNumber'))} />
-                  {r.documents.length > docs.length && (
-                    <Text size="xs" c="dimmed">
-                      {t('dispatchUi.dialog.excludedDocs', { count: r.documents.length - docs.length })}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td ta="right">
-                  <span className="money">{formatMoney(r.totalCents, locale)}</span>
-                </Table.Td>
-                <Table.Td>
-                  <IssueList recipient={r} />
-                </Table.Td>
-                <Table.Td onClick={(e) => e.stopPropagation()}>
-                  <Tooltip label={t('dispatchUi.preview.forRecipient', { name: r.name })}>
-                    <ActionIcon variant="subtle" aria-label={t('dispatchUi.preview.forRecipient', { name: r.name })} onClick={() => props.onPreview(r.customerId)} disabled={r.removed}>
-                      <IconEye size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
+        <tbody className="list-rows">
+          {props.rows.map((r) => (
+            <RecipientRow key={r.customerId} r={r} selected={props.selection.selected.has(r.customerId)} editable={props.editable} t={t} locale={locale} actions={actions} />
+          ))}
+        </tbody>
       </Table>
     </Table.ScrollContainer>
   );
 }
+
+interface RowActions {
+  click: (customerId: number, modifiers: ClickModifiers, additive: boolean) => void;
+  preview: (customerId: number) => void;
+  fixAddress: (customerId: number, email: string) => Promise<void>;
+}
+
+const stop = (e: MouseEvent) => e.stopPropagation();
+// Shift-click would otherwise select the text between the rows.
+const noTextSelection = (e: MouseEvent) => {
+  if (e.shiftKey) e.preventDefault();
+};
+
+/** One recipient: plain elements (a page of 100 rows in milliseconds); the name is cut with "…" and shown whole on hover. */
+const RecipientRow = memo(function RecipientRow({ r, selected, editable, t, locale, actions }: { r: RecipientView; selected: boolean; editable: boolean; t: TFunction; locale: Locale; actions: RowActions }) {
+  const blocked = isBlocked(r);
+  const docs = r.documents.filter((d) => !d.excluded);
+  const previewLabel = t('dispatchUi.preview.forRecipient', { name: r.name });
+  return (
+    <tr aria-selected={selected} data-blocked={blocked || undefined} data-customer={r.name} onMouseDown={noTextSelection} onClick={(e) => actions.click(r.customerId, modifiersOf(e), false)}>
+      <td onClick={stop}>
+        <RowCheckbox
+          label={t('dispatchUi.dialog.selectRow', { name: r.name })}
+          checked={selected}
+          onChange={(e) => actions.click(r.customerId, { ctrl: false, shift: e.nativeEvent instanceof MouseEvent && e.nativeEvent.shiftKey }, true)}
+        />
+      </td>
+      <td className="cut" title={r.name}>
+        <span className="strong">{r.name}</span>
+        <br />
+        <span className="small dimmed">{r.customerNumber}</span>
+      </td>
+      <td className="cut-wrap">
+        <EmailCell recipient={r} editable={editable} onSave={(email) => actions.fixAddress(r.customerId, email)} />
+      </td>
+      <td>{r.invoiceByPost ? <span className="strong text-red">{t('dispatchUi.yes')}</span> : <span className="dimmed">{t('dispatchUi.no')}</span>}</td>
+      <td className="wrap">
+        <DocumentNumbers numbers={docs.map((d) => d.number ?? t('dispatchUi.draftNumber'))} />
+        {r.documents.length > docs.length && <div className="small dimmed">{t('dispatchUi.dialog.excludedDocs', { count: r.documents.length - docs.length })}</div>}
+      </td>
+      <td className="money">{formatMoney(r.totalCents, locale)}</td>
+      <td className="wrap">
+        <IssueList recipient={r} />
+      </td>
+      <td onClick={stop}>
+        <button type="button" className="icon-button" aria-label={previewLabel} title={previewLabel} onClick={() => actions.preview(r.customerId)} disabled={r.removed}>
+          <IconEye size={16} aria-hidden />
+        </button>
+      </td>
+    </tr>
+  );
+});
 
 /** The address right in the row: add a missing one or correct an invalid one (saved on the customer). */
 function EmailCell({ recipient, editable, onSave }: { recipient: RecipientView; editable: boolean; onSave: (email: string) => Promise<void> }) {
@@ -149,7 +170,7 @@ function EmailCell({ recipient, editable, onSave }: { recipient: RecipientView; 
         }}
       >
         <Group gap={4} wrap="nowrap" align="flex-start">
-          <TextInput size="xs" type="email" w={220} aria-label={t('dispatchUi.dialog.emailOf', { name: recipient.name })} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} error={error} autoFocus />
+          <TextInput size="xs" type="email" style={{ flex: 1, minWidth: 0 }} aria-label={t('dispatchUi.dialog.emailOf', { name: recipient.name })} value={draft} onChange={(e) => setDraft(e.currentTarget.value)} error={error} autoFocus />
           <ActionIcon type="submit" size="md" aria-label={t('dispatchUi.dialog.saveEmail')} loading={saving}>
             <IconCheck size={14} />
           </ActionIcon>
@@ -161,14 +182,15 @@ function EmailCell({ recipient, editable, onSave }: { recipient: RecipientView; 
     );
   }
   return (
-    <Group gap={4} wrap="nowrap">
-      <Text size="sm" c={recipient.email ? (addressProblem ? 'red.8' : undefined) : 'dimmed'} style={{ whiteSpace: 'nowrap' }}>
+    <div className="email-cell">
+      <span className={recipient.email ? (addressProblem ? 'text-red' : undefined) : 'dimmed'} title={recipient.email ?? undefined}>
         {recipient.email ?? '—'}
-      </Text>
+      </span>
       {editable && !recipient.removed && (addressProblem ? (
         <Button
           size="compact-xs"
           variant="light"
+          style={{ flex: 'none' }}
           onClick={(e) => {
             e.stopPropagation();
             setDraft(recipient.email ?? '');
@@ -177,19 +199,18 @@ function EmailCell({ recipient, editable, onSave }: { recipient: RecipientView; 
           {recipient.email ? t('dispatchUi.dialog.fixEmail') : t('dispatchUi.dialog.addEmail')}
         </Button>
       ) : (
-        <ActionIcon
-          size="sm"
-          variant="subtle"
-          color="gray"
+        <button
+          type="button"
+          className="icon-button"
           aria-label={t('dispatchUi.dialog.emailOf', { name: recipient.name })}
           onClick={(e) => {
             e.stopPropagation();
             setDraft(recipient.email ?? '');
           }}
         >
-          <IconPencil size={13} />
-        </ActionIcon>
+          <IconPencil size={13} aria-hidden />
+        </button>
       ))}
-    </Group>
+    </div>
   );
 }

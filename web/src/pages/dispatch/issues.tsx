@@ -1,4 +1,3 @@
-import { Group, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck, IconCircleX } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import { Fragment } from 'react';
@@ -45,41 +44,37 @@ export function issueText(t: TFunction, issue: RecipientIssue, recipient: Pick<R
 
 export const isBlocked = (r: Pick<RecipientView, 'issues'>): boolean => r.issues.some((i) => i.severity === 'blocking');
 
-/** The Hinweise column: every issue of a recipient in words, blocking ones in red. */
+/** The Hinweise column: every issue of a recipient in words, blocking ones in red (plain elements: one per row of a long list). */
 export function IssueList({ recipient }: { recipient: RecipientView }) {
   const { t } = useTranslation();
   const locale = useLocale();
   if (recipient.issues.length === 0) {
     return (
-      <Group gap={4} wrap="nowrap">
+      <div className="issue-line">
         <IconCircleCheck size={15} color="var(--mantine-color-green-7)" aria-hidden />
-        <Text size="sm" c="green.8">
-          {t('dispatchUi.issues.ready')}
-        </Text>
-      </Group>
+        <span style={{ color: 'var(--mantine-color-green-8)' }}>{t('dispatchUi.issues.ready')}</span>
+      </div>
     );
   }
   return (
-    <Stack gap={2}>
+    <div>
       {recipient.issues.map((issue) => {
         const blocking = issue.severity === 'blocking';
         return (
-          <Group key={issue.code} gap={4} wrap="nowrap" align="flex-start" data-issue={issue.code}>
-            {blocking ? <IconCircleX size={15} color="var(--mantine-color-red-7)" aria-hidden style={{ flex: 'none', marginTop: 2 }} /> : <IconAlertTriangle size={15} color="var(--mantine-color-yellow-8)" aria-hidden style={{ flex: 'none', marginTop: 2 }} />}
-            <Text size="sm" c={blocking ? 'red.8' : 'yellow.9'}>
-              {issueText(t, issue, recipient, locale)}
-            </Text>
-          </Group>
+          <div key={issue.code} className="issue-line" data-issue={issue.code}>
+            {blocking ? <IconCircleX size={15} color="var(--mantine-color-red-7)" aria-hidden /> : <IconAlertTriangle size={15} color="var(--mantine-color-yellow-8)" aria-hidden />}
+            <span style={{ color: blocking ? 'var(--mantine-color-red-8)' : 'var(--mantine-color-yellow-9)' }}>{issueText(t, issue, recipient, locale)}</span>
+          </div>
         );
       })}
-    </Stack>
+    </div>
   );
 }
 
 /** Document numbers that wrap between numbers, never inside one. */
 export function DocumentNumbers({ numbers }: { numbers: string[] }) {
   return (
-    <Text size="sm">
+    <span>
       {numbers.map((n, i) => (
         <Fragment key={`${n}-${i}`}>
           <span style={{ whiteSpace: 'nowrap' }}>
@@ -89,6 +84,6 @@ export function DocumentNumbers({ numbers }: { numbers: string[] }) {
           {i < numbers.length - 1 ? ' ' : ''}
         </Fragment>
       ))}
-    </Text>
+    </span>
   );
 }
