@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, type Config } from './config.ts';
 import { SYSTEM_ACTOR } from './commands/context.ts';
 import { createUser } from './commands/users.ts';
-import { openDatabase, type Db } from './db/connection.ts';
+import { openDatabase, REQUEST_BUSY_TIMEOUT_MS, type Db } from './db/connection.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_LOGIN, createDemoData } from './demo.ts';
 import { buildApp } from './http/app.ts';
@@ -84,6 +84,8 @@ export async function startServer(config: Config, options: { worker: boolean; qu
     }
   }
 
+  // Start-up may wait for another process's write lock; from now on requests must not (see REQUEST_BUSY_TIMEOUT_MS).
+  db.setBusyTimeout?.(REQUEST_BUSY_TIMEOUT_MS);
   const app = await buildApp({ db, config }, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   await serveWebApp(app);
   // Demo mode only: an SMTP sink on 127.0.0.1 that the mail settings point at, so the whole

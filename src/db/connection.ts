@@ -22,7 +22,20 @@ export interface Db {
    * work. `work` must not await.
    */
   withSqliteHandle?: <T>(work: (handle: SqliteHandle) => T) => Promise<T>;
+  /** SQLite only: how long a statement waits for another process's write lock (see REQUEST_BUSY_TIMEOUT_MS) */
+  setBusyTimeout?: (ms: number) => void;
 }
+
+/**
+ * How long SQLite waits for another process's write lock. better-sqlite3 waits on the calling
+ * thread, so in `faktura serve` the whole event loop waits: every request, the progress streams
+ * and the in-process worker. There the wait is short and a request that does not get the lock
+ * is answered 503 with Retry-After (src/http/errors.ts, code `database.busy`); the dispatch
+ * worker tries again asynchronously. A standalone `faktura worker` (and the CLI's one-off
+ * commands, and start-up's migrations) have no one to keep waiting and use the long one.
+ */
+export const REQUEST_BUSY_TIMEOUT_MS = 250;
+export const WORKER_BUSY_TIMEOUT_MS = 10_000;
 
 export interface SqliteHandle {
   /** a compiled statement, reused across calls (the same cache Kysely uses) */
@@ -42,7 +55,7 @@ export function openDatabase(target: DatabaseTarget): Db {
     const sqlite = new BetterSqlite3(target.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma(`busy_timeout = ${WORKER_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('synchronous = NORMAL');
     const statements = cachingStatements(sqlite);
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
@@ -53,6 +66,9 @@ export function openDatabase(target: DatabaseTarget): Db {
       schema: undefined,
       close: () => kysely.destroy(),
       withSqliteHandle: (work) => kysely.connection().execute(() => Promise.resolve(work(handle))),
+      setBusyTimeout: (ms) => {
+        sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+      },
       backup: async (file) => {
         await sqlite.backup(file);
         tightenFile(file);

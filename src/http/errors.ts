@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseBusy } from '../db/busy.ts';
 import { AppError, type ErrorDetail, type ErrorKind } from '../domain/errors.ts';
 
 /** The one place where error kinds become HTTP statuses. */
@@ -55,6 +56,8 @@ function customIssue(params: unknown): { code: string; meta?: Record<string, unk
 
 function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
+  // Another process holds SQLite's write lock (src/db/connection.ts, REQUEST_BUSY_TIMEOUT_MS).
+  if (isDatabaseBusy(error)) return new AppError('unavailable', 'database.busy', 'the database is busy with another process; try again in a moment');
   if ('code' in error && typeof error.code === 'string') {
     const fe: FastifyError = error;
     if (hasZodFastifySchemaValidationErrors(fe)) {
@@ -105,5 +108,6 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     request.log.error({ err: { type: error.name, code, message: error.message, stack: error.stack } }, 'unhandled error');
     return sendProblem(reply, { ...problemFromAppError(appError), status: 500 });
   }
+  if (appError.code === 'database.busy') reply.header('retry-after', '1');
   return sendProblem(reply, problemFromAppError(appError));
 }
