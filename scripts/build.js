@@ -31,6 +31,7 @@ export const SERVER_ENTRIES = {
   cli: 'src/cli.ts',
   'transport-thread-worker': 'src/mail/transport-thread-worker.ts',
   'render-worker': 'src/pdf/render-worker.ts',
+  'xsd-worker': 'src/pdf/xsd-worker.ts',
 };
 
 /**
@@ -49,7 +50,11 @@ const KEEP_EXTERNAL = [
   'exceljs', // spreadsheet import only; large, with optional dynamic requires
   'pg-native', // pg's optional native driver (not installed)
   'cloudflare:sockets', // pg on Cloudflare Workers only
+  'xmllint-wasm', // loads its WebAssembly beside its module (src/pdf/xsd-worker.ts)
 ];
+
+/** Data files the server reads beside its code at run time: source folder → folder in dist/. */
+const SERVER_DATA = { 'src/pdf/schema': 'schema' };
 
 /** Files every part depends on besides what its bundler reports. */
 const COMMON_INPUTS = ['package.json', 'package-lock.json', 'scripts/build.js'];
@@ -184,7 +189,15 @@ export async function buildServer() {
   for (const name of readdirSync(DIST)) {
     if (/^chunk-.*\.js(\.map)?$/.test(name) && !current.has(join(DIST, name))) rmSync(join(DIST, name), { force: true });
   }
-  const files = [...new Set([...COMMON_INPUTS, ...Object.keys(result.metafile.inputs).filter((f) => f.startsWith('src/')).map(projectFile)])].sort();
+  const data = [];
+  for (const [from, to] of Object.entries(SERVER_DATA)) {
+    mkdirSync(join(DIST, to), { recursive: true });
+    for (const name of readdirSync(join(root, from))) {
+      writeFileSync(join(DIST, to, name), readFileSync(join(root, from, name)));
+      data.push(`${from}/${name}`);
+    }
+  }
+  const files = [...new Set([...COMMON_INPUTS, ...data, ...Object.keys(result.metafile.inputs).filter((f) => f.startsWith('src/')).map(projectFile)])].sort();
   writeInputs('server', { startedAt, files });
 }
 

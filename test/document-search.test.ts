@@ -143,7 +143,7 @@ describe.each(testDialects)('document free-text search on %s', (dialect) => {
     // written straight to the table, as an import or a bulk load would: the triggers index them too
     const now = new Date().toISOString();
     const rows = Array.from({ length: MAX_INDEXED_MATCHES + 1 }, (_, i) => ({
-      number: `BW-${i}`, last_name: `Breitwegerich ${i}`, country: 'DE', invoice_by_post: 0, search_text: `bw-${i} breitwegerich ${i}`, created_at: now, updated_at: now,
+      number: `BW-${i}`, last_name: `Breitwegerich ${i}`, street: 'Wegrand 1', postcode: '50667', city: 'Köln', country: 'DE', invoice_by_post: 0, search_text: `bw-${i} breitwegerich ${i}`, created_at: now, updated_at: now,
     }) as const);
     for (let i = 0; i < rows.length; i += 500) await db().insertInto('customers').values(rows.slice(i, i + 500)).execute();
     const one = await db().selectFrom('customers').select('id').where('number', '=', 'BW-7').executeTakeFirstOrThrow();

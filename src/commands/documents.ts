@@ -29,6 +29,9 @@ import { listOpenCents, receivableConditions } from './payments.ts';
 import { advanceSequenceTo, nextSequenceValue } from './sequences.ts';
 import { databasePdfArchive } from '../pdf/archive.ts';
 import { renderDocumentPdf } from '../pdf/render.ts';
+import { buildFacturX } from '../pdf/facturx.ts';
+import { validateFacturXSchema } from '../pdf/xsd.ts';
+import { assertEn16931 } from '../domain/en16931.ts';
 
 export interface DocumentWithLines extends DocumentRow {
   lines: DocumentLineRow[];
@@ -216,10 +219,11 @@ export async function finalizeDocument(input: {
       });
     }
   }
+  if (current.type !== 'quote') assertEn16931(await buildRenderable(trx, id));
   await freezeAndNumber(trx, current, input.givenNumber);
   // PDF archive hook
   // GoBD: the PDF is rendered once, from the frozen snapshots, and archived in this transaction.
-  if (input.archivePdf ?? true) await databasePdfArchive.store(trx, id, await renderDocumentPdf(await buildRenderable(trx, id)));
+  if (input.archivePdf ?? true) await archiveValidated(trx, id);
   await audit(trx, actor, 'document.finalize', 'document', id);
   return getDocument(trx, id);
 }
@@ -296,6 +300,25 @@ async function advancePastGivenNumber(trx: Executor, company: Company, number: s
   }
 }
 
+/**
+ * Renders the issued document and archives its PDF, after its e-invoice XML passed the official
+ * Factur-X/EN 16931 XSD: an XML with format errors makes the invoice a "sonstige Rechnung" (BMF,
+ * 15 Oct 2025), and an archived document can never be corrected. A failure rolls the whole
+ * finalisation back, number included.
+ */
+async function archiveValidated(trx: Executor, id: number): Promise<void> {
+  const renderable = await buildRenderable(trx, id);
+  if (renderable.type !== 'quote') {
+    const result = await validateFacturXSchema(buildFacturX(renderable));
+    if (!result.valid) {
+      throw new AppError('incomplete', 'einvoice.schema', `the e-invoice XML does not pass the Factur-X/EN 16931 schema: ${result.errors.slice(0, 3).join(' | ')}`, {
+        meta: { rule: 'XSD', errors: result.errors.slice(0, 10) },
+      });
+    }
+  }
+  await databasePdfArchive.store(trx, id, await renderDocumentPdf(renderable));
+}
+
 /** Cancelling a final invoice issues a credit note with the negated lines that references it (§14c UStG, GoBD: no deletion). */
 export async function cancelDocument(input: { trx: Executor; actor: Actor; id: number }): Promise<{ invoice: DocumentWithLines; creditNote: DocumentWithLines }> {
   const { trx, actor, id } = input;
@@ -335,9 +358,10 @@ export async function cancelDocument(input: { trx: Executor; actor: Actor; id: n
   const totals = await writeLines(trx, created.id, creditNoteLines(lineInputsFromRows(invoice.lines)));
   await trx.updateTable('documents').set({ net_cents: totals.net, vat_cents: totals.vat, gross_cents: totals.gross }).where('id', '=', created.id).execute();
   const creditDraft = await getDocument(trx, created.id);
+  assertEn16931(await buildRenderable(trx, created.id));
   await freezeAndNumber(trx, creditDraft);
   // PDF archive hook (credit note)
-  await databasePdfArchive.store(trx, created.id, await renderDocumentPdf(await buildRenderable(trx, created.id)));
+  await archiveValidated(trx, created.id);
   const cancelled = await trx
     .updateTable('documents')
     .set({ status: 'cancelled', cancelled_by_document_id: created.id, updated_at: now })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidEmail } from './customer.ts';
+import { isCountryCode } from './countries.ts';
 import { exactLineNet, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS } from './amount-limits.ts';
 import { VAT_CATEGORIES, VAT_RATES, DOCUMENT_TYPES, isIsoDate } from './document.ts';
 import { multiLineText, optionalMultiLine, optionalSingleLine, singleLineText } from './text-input.ts';
@@ -12,6 +13,12 @@ const optionalText = optionalSingleLine;
 
 export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date' });
 
+/** BR-CL-14: an ISO 3166-1 alpha-2 code (the web offers them as a select). */
+const countryCode = singleLineText({ max: 10 })
+  .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as DE')
+  .refine(isCountryCode, { message: 'is not an ISO 3166-1 country code', params: { code: 'country.unknown' } })
+  .default('DE');
+
 export const customerInput = z.strictObject({
   number: singleLineText({ min: 1, max: 30 }).optional(),
   salutation: optionalText(20),
@@ -21,7 +28,7 @@ export const customerInput = z.strictObject({
   street: optionalText(200),
   postcode: optionalText(20),
   city: optionalText(100),
-  country: singleLineText({ max: 10 }).regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as DE').default('DE'),
+  country: countryCode,
   email: singleLineText({ max: 254 })
     .nullish()
     .transform((v) => (v ? v : null))
@@ -97,7 +104,7 @@ export const companyInput = z.strictObject({
   street: singleLineText({ min: 1, max: 200 }),
   postcode: singleLineText({ min: 1, max: 20 }),
   city: singleLineText({ min: 1, max: 100 }),
-  country: singleLineText({ max: 10 }).regex(/^[A-Z]{2}$/).default('DE'),
+  country: countryCode,
   vatId: optionalText(30),
   taxNumber: optionalText(30),
   iban: optionalText(40),

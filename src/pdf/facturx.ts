@@ -200,6 +200,8 @@ export function buildFacturX(doc: RenderableDocument): string {
   const groups = taxGroups(doc, sign);
   // BR-IC-12: an intra-community supply names the country it is delivered to (the buyer's address).
   const shipsIntraCommunity = lines.some((l) => l.category === 'K');
+  // BR-O-02/03: an invoice "not subject to VAT" carries no VAT identifiers (the tax number identifies the seller).
+  const notSubjectToVat = lines.some((l) => l.category === 'O');
   const lineTotal = lines.reduce((s, l) => s + l.netCents, 0);
   const net = doc.netCents * sign;
   const vat = doc.vatCents * sign;
@@ -263,6 +265,8 @@ export function buildFacturX(doc: RenderableDocument): string {
         'ram:ApplicableHeaderTradeAgreement',
         el(
           'ram:SellerTradeParty',
+          // BR-CO-26: without a VAT id (BT-31) or register number (BT-30), the tax number identifies the seller (BT-29).
+          !company.vatId && !company.registerNumber && text('ram:ID', company.taxNumber),
           text('ram:Name', company.name),
           company.registerNumber && el('ram:SpecifiedLegalOrganization', text('ram:ID', company.registerNumber)),
           (company.phone || company.email) &&
@@ -280,7 +284,7 @@ export function buildFacturX(doc: RenderableDocument): string {
           ),
           company.email && el('ram:URIUniversalCommunication', text('ram:URIID', company.email, { schemeID: 'EM' })),
           // BT-31 VAT id and BT-32 tax number (§14 Abs. 4 Nr. 2 UStG: one of them is mandatory)
-          company.vatId && el('ram:SpecifiedTaxRegistration', text('ram:ID', company.vatId.replace(/\s/g, ''), { schemeID: 'VA' })),
+          company.vatId && !notSubjectToVat && el('ram:SpecifiedTaxRegistration', text('ram:ID', company.vatId.replace(/\s/g, ''), { schemeID: 'VA' })),
           company.taxNumber && el('ram:SpecifiedTaxRegistration', text('ram:ID', company.taxNumber, { schemeID: 'FC' })),
         ),
         el(
@@ -296,7 +300,7 @@ export function buildFacturX(doc: RenderableDocument): string {
             text('ram:CountryID', customer.country),
           ),
           customer.email && el('ram:URIUniversalCommunication', text('ram:URIID', customer.email, { schemeID: 'EM' })),
-          customer.vatId && el('ram:SpecifiedTaxRegistration', text('ram:ID', customer.vatId.replace(/\s/g, ''), { schemeID: 'VA' })),
+          customer.vatId && !notSubjectToVat && el('ram:SpecifiedTaxRegistration', text('ram:ID', customer.vatId.replace(/\s/g, ''), { schemeID: 'VA' })),
         ),
       ),
       el(

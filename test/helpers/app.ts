@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { SYSTEM_ACTOR } from '../../src/commands/context.ts';
 import { createUser } from '../../src/commands/users.ts';
+import { PLACEHOLDER_COMPANY, updateCompany } from '../../src/commands/company.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createTestDb, type TestDb } from './db.ts';
@@ -51,6 +52,9 @@ export async function createTestApp(dialect: DialectKind, options: { env?: Recor
   await app.ready();
   await createUser({ trx: testDb.db.kysely, actor: SYSTEM_ACTOR, data: { ...ADMIN, name: 'Admin', role: 'admin' } });
   await createUser({ trx: testDb.db.kysely, actor: SYSTEM_ACTOR, data: { ...STAFF, name: 'Empfang', role: 'staff' } });
+  // A company as an admin leaves it after the first set-up: §14 UStG (and EN 16931 BR-CO-26) need a
+  // tax number or VAT id before anything can be finalised; tests that care set their own.
+  await updateCompany({ trx: testDb.db.kysely, actor: SYSTEM_ACTOR, data: { ...PLACEHOLDER_COMPANY, taxNumber: '214/5723/0815' } });
 
   const login = async (who: { email: string; password: string }): Promise<Client> => {
     const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: who });

@@ -4,7 +4,7 @@ let counter = 0;
 
 export async function makeCustomer(client: Client, overrides: Record<string, unknown> = {}): Promise<{ id: number; number: string; email: string | null }> {
   counter++;
-  const response = await client.post('/api/customers', { firstName: 'Erika', lastName: `Mustermann ${counter}`, email: `erika${counter}@example.de`, ...overrides });
+  const response = await client.post('/api/customers', { firstName: 'Erika', lastName: `Mustermann ${counter}`, street: 'Lindenallee 7', postcode: '50667', city: 'Köln', email: `erika${counter}@example.de`, ...overrides });
   if (response.statusCode !== 201) throw new Error(`customer: ${response.statusCode} ${response.body}`);
   return response.json();
 }
