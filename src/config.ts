@@ -20,10 +20,12 @@ const envSchema = z.object({
   FAKTURA_BASE_URL: z.url('must be a URL such as https://faktura.example.de').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FAKTURA_ADMIN_EMAIL: z.email('must be an e-mail address').optional(),
-  FAKTURA_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  FAKTURA_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   FAKTURA_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   FAKTURA_MAIL_CATCHER_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
   FAKTURA_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  // A session unused for this long ends, even before FAKTURA_SESSION_HOURS are over.
+  FAKTURA_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60 * 30).default(60),
   FAKTURA_WORKER_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   // The length of the "per minute" rate-limit window. Only tests shorten it, to check pacing quickly.
   FAKTURA_RATE_MINUTE_MS: z.coerce.number().int().min(1000).max(60_000).default(60_000),
@@ -75,6 +77,8 @@ export interface Config {
   demo: boolean;
   mailCatcherPort: number;
   sessionHours: number;
+  /** Idle timeout of a browser session (besides the absolute sessionHours). */
+  sessionIdleMinutes: number;
   worker: { leaseMs: number; rateMinuteMs: number; bouncePollMs: number };
   /** Fastify's `trustProxy`: false (default), a hop count, or proxy addresses/subnets. */
   trustProxy: false | number | string[];
@@ -121,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.FAKTURA_DEMO === '1' || e.FAKTURA_DEMO === 'true',
     mailCatcherPort: e.FAKTURA_MAIL_CATCHER_PORT,
     sessionHours: e.FAKTURA_SESSION_HOURS,
+    sessionIdleMinutes: e.FAKTURA_SESSION_IDLE_MINUTES,
     worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
     trustProxy: e.FAKTURA_TRUST_PROXY === undefined ? false : (parseTrustProxy(e.FAKTURA_TRUST_PROXY) ?? false),
     metricsToken: e.FAKTURA_METRICS_TOKEN,

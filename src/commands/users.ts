@@ -10,7 +10,21 @@ import { audit, type Actor, type Executor } from './context.ts';
 // algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const MIN_PASSWORD_LENGTH = 10;
+export const MIN_PASSWORD_LENGTH = 12;
+
+/**
+ * The password rules (issue 15 item 14): at least 12 characters, not one character repeated, not
+ * the e-mail address (nor its part before the @). Field errors on `password`.
+ */
+export function checkPasswordPolicy(password: string, email: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('validation', 'user.passwordTooShort', `password must have at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password', meta: { min: MIN_PASSWORD_LENGTH } });
+  }
+  if (new Set(password).size === 1) throw validationError('user.passwordTrivial', 'password must not be one character repeated', 'password');
+  const lower = password.trim().toLowerCase();
+  const address = email.trim().toLowerCase();
+  if (lower === address || lower === address.split('@')[0]) throw validationError('user.passwordIsEmail', 'password must not be the e-mail address', 'password');
+}
 
 export async function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
@@ -32,9 +46,7 @@ export async function createUser(input: { trx: Executor; actor: Actor; data: New
   const { trx, actor, data } = input;
   const email = data.email.trim().toLowerCase();
   if (!isValidEmail(email)) throw validationError('user.emailInvalid', 'e-mail is not a valid address', 'email');
-  if (data.password.length < MIN_PASSWORD_LENGTH) {
-    throw validationError('user.passwordTooShort', `password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'password');
-  }
+  checkPasswordPolicy(data.password, email);
   if (await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) {
     throw new AppError('conflict', 'user.emailTaken', `a user with e-mail ${email} already exists`, { field: 'email' });
   }
@@ -61,14 +73,15 @@ export async function updateUser(input: {
   actor: Actor;
   id: number;
   patch: { name?: string; role?: 'admin' | 'staff'; locale?: 'de' | 'en'; password?: string; disabled?: boolean };
+  /** The new password's hash, made before the transaction (see hashNewPassword); required with patch.password. */
+  passwordHash?: string;
 }): Promise<UserRow> {
   const { trx, actor, id, patch } = input;
   const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!current) throw notFound('user', id);
-  if (patch.password !== undefined && patch.password.length < MIN_PASSWORD_LENGTH) {
-    throw validationError('user.passwordTooShort', `password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'password');
-  }
-  const demotesOrDisables = (patch.role === 'staff' || patch.disabled === true) && current.role === 'admin';
+  if (patch.password !== undefined) checkPasswordPolicy(patch.password, current.email);
+  // Only an active admin's change can leave the office without one (a disabled admin may be demoted freely).
+  const demotesOrDisables = (patch.role === 'staff' || patch.disabled === true) && current.role === 'admin' && current.disabled === 0;
   if (demotesOrDisables) {
     const admins = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').where('disabled', '=', 0).executeTakeFirstOrThrow();
     if (Number(admins.n) <= 1) throw conflict('user.lastAdmin', 'the last active admin cannot be demoted or disabled');
@@ -80,7 +93,7 @@ export async function updateUser(input: {
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.locale !== undefined ? { locale: patch.locale } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled ? 1 : 0 } : {}),
-      ...(patch.password !== undefined ? { password_hash: await hashPassword(patch.password) } : {}),
+      ...(patch.password !== undefined ? { password_hash: input.passwordHash ?? (await hashPassword(patch.password)) } : {}),
       updated_at: new Date().toISOString(),
     })
     .where('id', '=', id)
@@ -90,6 +103,23 @@ export async function updateUser(input: {
   const fields = Object.keys(patch).filter((k) => k !== 'password');
   await audit(trx, actor, 'user.update', 'user', id, { fields, passwordChanged: patch.password !== undefined });
   return row;
+}
+
+/**
+ * Changing one's own password needs the current one (issue 15 item 14): a session left open at the
+ * reception desk, or a stolen one, must not be able to take the account over. Checked with no
+ * database transaction held (argon2), like the login.
+ */
+export async function checkCurrentPassword(input: { db: Executor; actor: Actor; userId: number; newPassword: string | undefined; currentPassword: string | undefined; limit?: PasswordCheckLimit }): Promise<void> {
+  if (input.newPassword === undefined || input.actor.userId !== input.userId) return;
+  if (input.currentPassword === undefined) throw validationError('user.currentPasswordRequired', 'enter your current password to change it', 'currentPassword');
+  const row = await input.db.selectFrom('users').select('password_hash').where('id', '=', input.userId).executeTakeFirst();
+  if (!row) throw notFound('user', input.userId);
+  const hashToCheck = row.password_hash;
+  const currentPassword = input.currentPassword;
+  const ok = await (input.limit ?? UNLIMITED).limitCheck(() => verify(hashToCheck, currentPassword));
+  if (ok === undefined) throw new AppError('unavailable', 'auth.busy', 'too many passwords are being checked right now; try again in a moment');
+  if (!ok) throw validationError('user.currentPasswordWrong', 'the current password is wrong', 'currentPassword');
 }
 
 // ---- sessions ----
@@ -135,25 +165,38 @@ export async function login(input: { db: Kysely<Database>; email: string; passwo
   const now = new Date();
   const expiresAt = new Date(now.getTime() + sessionHours * 3_600_000).toISOString();
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('sessions').values({ id: sha256(token), user_id: user.id, csrf_token: csrfToken, created_at: now.toISOString(), expires_at: expiresAt }).execute();
+    await trx.insertInto('sessions').values({ id: sha256(token), user_id: user.id, csrf_token: csrfToken, created_at: now.toISOString(), expires_at: expiresAt, last_seen_at: now.toISOString() }).execute();
     await trx.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
     await audit(trx, { userId: user.id, tokenId: null, role: user.role }, 'auth.login', 'user', user.id);
   });
   return { token, session: { user, csrfToken, expiresAt } };
 }
 
-export async function sessionFromToken(db: Executor, token: string): Promise<SessionInfo | undefined> {
-  const row = await db
+/**
+ * The session of a cookie token, if it is neither past its absolute expiry nor idle for longer than
+ * `idleMinutes` (issue 15 item 14). Each use moves the idle deadline; the write happens at most
+ * once a minute per session.
+ */
+export async function sessionFromToken(db: Executor, token: string, idleMinutes?: number): Promise<SessionInfo | undefined> {
+  const now = new Date();
+  const id = sha256(token);
+  let query = db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .selectAll('u')
-    .select(['s.csrf_token', 's.expires_at'])
-    .where('s.id', '=', sha256(token))
-    .where('s.expires_at', '>', new Date().toISOString())
-    .where('u.disabled', '=', 0)
-    .executeTakeFirst();
+    .select(['s.csrf_token', 's.expires_at', 's.last_seen_at', 's.created_at as session_created_at'])
+    .where('s.id', '=', id)
+    .where('s.expires_at', '>', now.toISOString())
+    .where('u.disabled', '=', 0);
+  if (idleMinutes !== undefined) {
+    const idleSince = new Date(now.getTime() - idleMinutes * 60_000).toISOString();
+    query = query.where((eb) => eb(eb.fn.coalesce('s.last_seen_at', 's.created_at'), '>', idleSince));
+  }
+  const row = await query.executeTakeFirst();
   if (!row) return undefined;
-  const { csrf_token, expires_at, ...user } = row;
+  const { csrf_token, expires_at, last_seen_at, session_created_at, ...user } = row;
+  const seen = Date.parse(last_seen_at ?? session_created_at);
+  if (now.getTime() - seen > 60_000) await db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', id).execute();
   return { user, csrfToken: csrf_token, expiresAt: expires_at };
 }
 
@@ -165,17 +208,19 @@ export async function logout(db: Executor, token: string): Promise<void> {
 
 const TOKEN_PREFIX = 'fkt_';
 
-export async function createApiToken(input: { trx: Executor; actor: Actor; name: string; role: 'admin' | 'staff' }): Promise<{ id: number; token: string }> {
+export async function createApiToken(input: { trx: Executor; actor: Actor; name: string; role: 'admin' | 'staff'; expiresAt?: string | null }): Promise<{ id: number; token: string; expiresAt: string | null }> {
   const { trx, actor, name, role } = input;
   if (actor.userId === null) throw new AppError('forbidden', 'auth.userRequired', 'API tokens are created by a logged-in admin');
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt).toISOString() : null;
+  if (expiresAt !== null && Date.parse(expiresAt) <= Date.now()) throw validationError('apiToken.expiryInPast', 'the expiry must be in the future', 'expiresAt');
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const row = await trx
     .insertInto('api_tokens')
-    .values({ name, token_hash: sha256(token), token_prefix: token.slice(0, 10), role, created_by: actor.userId, created_at: new Date().toISOString(), last_used_at: null, revoked_at: null })
+    .values({ name, token_hash: sha256(token), token_prefix: token.slice(0, 10), role, created_by: actor.userId, created_at: new Date().toISOString(), last_used_at: null, revoked_at: null, expires_at: expiresAt })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await audit(trx, actor, 'apiToken.create', 'apiToken', row.id, { name, role });
-  return { id: row.id, token };
+  await audit(trx, actor, 'apiToken.create', 'apiToken', row.id, { name, role, expiresAt });
+  return { id: row.id, token, expiresAt };
 }
 
 export async function revokeApiToken(input: { trx: Executor; actor: Actor; id: number }): Promise<void> {
@@ -185,14 +230,27 @@ export async function revokeApiToken(input: { trx: Executor; actor: Actor; id: n
   await audit(trx, actor, 'apiToken.revoke', 'apiToken', id);
 }
 
+/**
+ * The actor of a bearer token: not revoked, not expired, and its creator still active (issue 15
+ * item 8: a disabled admin's token created admins). A token never acts with more than its
+ * creator's current role.
+ */
 export async function actorFromApiToken(db: Executor, token: string): Promise<Actor | undefined> {
   if (!token.startsWith(TOKEN_PREFIX)) return undefined;
-  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'last_used_at']).where('token_hash', '=', sha256(token)).where('revoked_at', 'is', null).executeTakeFirst();
-  if (!row) return undefined;
   const now = new Date();
+  const row = await db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.created_by')
+    .select(['t.id', 't.role', 't.last_used_at', 'u.role as creator_role'])
+    .where('t.token_hash', '=', sha256(token))
+    .where('t.revoked_at', 'is', null)
+    .where('u.disabled', '=', 0)
+    .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now.toISOString())]))
+    .executeTakeFirst();
+  if (!row) return undefined;
   // Touch at most once a minute: a busy integration should not turn every read into a write.
   if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
     await db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
   }
-  return { userId: null, tokenId: row.id, role: row.role };
+  return { userId: null, tokenId: row.id, role: row.role === 'admin' && row.creator_role === 'admin' ? 'admin' : 'staff' };
 }

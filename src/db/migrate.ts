@@ -7,6 +7,7 @@ import { dispatch } from './migrations/0004_dispatch.ts';
 import { searchIndex } from './migrations/0005_search_index.ts';
 import { deliveryLeaseIndex } from './migrations/0006_delivery_lease_index.ts';
 import { bounces } from './migrations/0013_bounces.ts';
+import { authHardening } from './migrations/0014_auth_hardening.ts';
 import { dispatchTruth } from './migrations/0017_dispatch_truth.ts';
 import { vatCategory } from './migrations/0018_vat_category.ts';
 import { receivables } from './migrations/0020_receivables.ts';
@@ -25,6 +26,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0005_search_index': searchIndex(dialect),
     '0006_delivery_lease_index': deliveryLeaseIndex,
     '0013_bounces': bounces(dialect),
+    '0014_auth_hardening': authHardening,
     '0017_dispatch_truth': dispatchTruth,
     '0018_vat_category': vatCategory,
     '0020_receivables': receivables(dialect),

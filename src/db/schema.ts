@@ -26,6 +26,8 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+  /** Last request with this session (updated at most once a minute), for the idle timeout; null: none since login. */
+  last_seen_at: string | null;
 }
 
 export interface ApiTokensTable {
@@ -38,6 +40,8 @@ export interface ApiTokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Optional expiry; null: valid until revoked (or its creator is disabled). */
+  expires_at: string | null;
 }
 
 export interface AuditLogTable {

@@ -63,11 +63,16 @@ export interface ApiTokenView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** null: valid until revoked. */
+  expiresAt: string | null;
+  /** The admin who created it; its tokens stop working while that user is disabled. */
+  createdBy: { id: number; name: string; email: string; disabled: boolean };
 }
 
 export interface CreatedApiToken {
   id: number;
   token: string;
+  expiresAt: string | null;
 }
 
 // ---- customers, documents, company ----

@@ -36,7 +36,7 @@ export function registerAuth(app: FastifyInstance, deps: AppDeps): void {
     }
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return;
-    const session = await sessionFromToken(deps.db.kysely, token);
+    const session = await sessionFromToken(deps.db.kysely, token, deps.config.sessionIdleMinutes);
     if (!session) return;
     request.session = session;
     request.actor = { userId: session.user.id, tokenId: null, role: session.user.role };

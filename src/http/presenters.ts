@@ -83,8 +83,20 @@ export function presentUser(u: UserRow): UserView {
   return { id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale, disabled: u.disabled === 1, createdAt: u.created_at };
 }
 
-export function presentApiToken(t: Pick<Selectable<ApiTokensTable>, 'id' | 'name' | 'token_prefix' | 'role' | 'created_at' | 'last_used_at' | 'revoked_at'>): ApiTokenView {
-  return { id: t.id, name: t.name, prefix: t.token_prefix, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at };
+export function presentApiToken(
+  t: Pick<Selectable<ApiTokensTable>, 'id' | 'name' | 'token_prefix' | 'role' | 'created_at' | 'last_used_at' | 'revoked_at' | 'expires_at' | 'created_by'> & { creator_name: string; creator_email: string; creator_disabled: number },
+): ApiTokenView {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.token_prefix,
+    role: t.role,
+    createdAt: t.created_at,
+    lastUsedAt: t.last_used_at,
+    revokedAt: t.revoked_at,
+    expiresAt: t.expires_at,
+    createdBy: { id: t.created_by, name: t.creator_name, email: t.creator_email, disabled: t.creator_disabled === 1 },
+  };
 }
 
 export function presentTemplate(t: TemplateRow): TemplateView {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { singleLineText } from '../../domain/text-input.ts';
-import { login, logout, updateUser } from '../../commands/users.ts';
+import { checkCurrentPassword, hashPassword, login, logout, updateUser } from '../../commands/users.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { LoginResult, Me } from '../api-types.ts';
 import { SESSION_COOKIE, requireActor } from '../auth.ts';
@@ -57,11 +57,24 @@ export const authRoutes =
       return { user: presentUser(request.session.user), role: actor.role, csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt } satisfies Me;
     });
 
-    app.patch('/api/auth/me', { schema: { tags: ['auth'], summary: 'Change own language, name or password', body: z.strictObject({ locale: z.enum(['de', 'en']).optional(), name: singleLineText({ min: 1, max: 100 }).optional(), password: z.string().max(500).optional() }) } }, async (request) => {
-      const actor = requireActor(request);
-      if (actor.userId === null) throw new AppError('forbidden', 'auth.userRequired', 'only a logged-in user has a profile');
-      const userId = actor.userId;
-      const user = await db.transaction().execute((trx) => updateUser({ trx, actor, id: userId, patch: request.body }));
-      return presentUser(user);
-    });
+    app.patch(
+      '/api/auth/me',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Change own language, name or password (a new password needs the current one)',
+          body: z.strictObject({ locale: z.enum(['de', 'en']).optional(), name: singleLineText({ min: 1, max: 100 }).optional(), password: z.string().max(500).optional(), currentPassword: z.string().max(500).optional() }),
+        },
+      },
+      async (request) => {
+        const actor = requireActor(request);
+        if (actor.userId === null) throw new AppError('forbidden', 'auth.userRequired', 'only a logged-in user has a profile');
+        const userId = actor.userId;
+        const { currentPassword, ...patch } = request.body;
+        await checkCurrentPassword({ db, actor, userId, newPassword: patch.password, currentPassword, limit: throttle });
+        const passwordHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
+        const user = await db.transaction().execute((trx) => updateUser({ trx, actor, id: userId, patch, ...(passwordHash ? { passwordHash } : {}) }));
+        return presentUser(user);
+      },
+    );
   };

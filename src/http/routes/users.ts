@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { singleLineText } from '../../domain/text-input.ts';
-import { createApiToken, createUser, revokeApiToken, updateUser } from '../../commands/users.ts';
+import { checkCurrentPassword, createApiToken, createUser, hashPassword, revokeApiToken, updateUser } from '../../commands/users.ts';
 import type { CreatedApiToken } from '../api-types.ts';
 import { adminOnly, requireActor } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -32,21 +32,36 @@ export const userRoutes =
 
     app.patch('/api/users/:id', {
       preValidation: adminOnly,
-      schema: { tags: ['users'], params: idParams, body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }).optional(), role: role.optional(), locale: z.enum(['de', 'en']).optional(), password: z.string().max(500).optional(), disabled: z.boolean().optional() }) },
+      schema: {
+        tags: ['users'],
+        params: idParams,
+        // currentPassword: needed when an admin changes their own password here (issue 15 item 14).
+        body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }).optional(), role: role.optional(), locale: z.enum(['de', 'en']).optional(), password: z.string().max(500).optional(), currentPassword: z.string().max(500).optional(), disabled: z.boolean().optional() }),
+      },
       handler: async (request) => {
         const actor = requireActor(request);
-        return presentUser(await db.transaction().execute((trx) => updateUser({ trx, actor, id: request.params.id, patch: request.body })));
+        const { currentPassword, ...patch } = request.body;
+        const id = request.params.id;
+        await checkCurrentPassword({ db, actor, userId: id, newPassword: patch.password, currentPassword });
+        // Hashed before the transaction: no database connection waits on argon2.
+        const passwordHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
+        return presentUser(await db.transaction().execute((trx) => updateUser({ trx, actor, id, patch, ...(passwordHash ? { passwordHash } : {}) })));
       },
     });
 
-    app.get('/api/tokens', { preValidation: adminOnly, schema: { tags: ['tokens'] } }, async () => {
-      const tokens = await db.selectFrom('api_tokens').select(['id', 'name', 'token_prefix', 'role', 'created_at', 'last_used_at', 'revoked_at']).orderBy('id', 'desc').execute();
+    app.get('/api/tokens', { preValidation: adminOnly, schema: { tags: ['tokens'], summary: 'API tokens with who created them, when, when last used and when they expire' } }, async () => {
+      const tokens = await db
+        .selectFrom('api_tokens as t')
+        .innerJoin('users as u', 'u.id', 't.created_by')
+        .select(['t.id', 't.name', 't.token_prefix', 't.role', 't.created_at', 't.last_used_at', 't.revoked_at', 't.expires_at', 't.created_by', 'u.name as creator_name', 'u.email as creator_email', 'u.disabled as creator_disabled'])
+        .orderBy('t.id', 'desc')
+        .execute();
       return { items: tokens.map(presentApiToken) };
     });
 
     app.post('/api/tokens', {
       preValidation: adminOnly,
-      schema: { tags: ['tokens'], summary: 'Create an API token; the token is shown only in this response', body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }), role: role.default('staff') }) },
+      schema: { tags: ['tokens'], summary: 'Create an API token; the token is shown only in this response', body: z.strictObject({ name: singleLineText({ min: 1, max: 100 }), role: role.default('staff'), expiresAt: z.iso.datetime({ offset: true }).nullish() }) },
       handler: async (request, reply) => {
         const actor = requireActor(request);
         const created = await db.transaction().execute((trx) => createApiToken({ trx, actor, ...request.body }));

@@ -175,14 +175,17 @@ function TokensSection() {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('staff');
+  // yyyy-mm-dd from the date field; the token is valid through the end of that day (local time).
+  const [expiresOn, setExpiresOn] = useState('');
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.get<{ items: ApiToken[] }>('/api/tokens') });
   const create = useMutation({
-    mutationFn: () => api.post<CreatedApiToken>('/api/tokens', { name: name.trim(), role }),
+    mutationFn: () => api.post<CreatedApiToken>('/api/tokens', { name: name.trim(), role, ...(expiresOn ? { expiresAt: new Date(`${expiresOn}T23:59:59`).toISOString() } : {}) }),
     onSuccess: (result) => {
       setCreated(result);
       setName('');
+      setExpiresOn('');
       void queryClient.invalidateQueries({ queryKey: ['tokens'] });
     },
   });
@@ -222,12 +225,13 @@ function TokensSection() {
             value={role}
             onChange={(v) => setRole(roleOf(v))}
           />
+          <TextInput type="date" label={t('tokens.expiresAt')} description={t('tokens.expiresAtHint')} value={expiresOn} onChange={(e) => setExpiresOn(e.currentTarget.value)} error={errors['expiresAt']} w={200} />
           <Button type="submit" mt={25} leftSection={<IconPlus size={16} aria-hidden />} loading={create.isPending}>
             {t('tokens.create')}
           </Button>
         </Group>
       </form>
-      {create.error !== null && !errors['name'] && <ErrorAlert error={create.error} />}
+      {create.error !== null && !errors['name'] && !errors['expiresAt'] && <ErrorAlert error={create.error} />}
       {created && (
         <Alert color="green" icon={<IconKey size={18} aria-hidden />} title={t('tokens.createdTitle')} mb="md" withCloseButton onClose={() => setCreated(null)} closeButtonLabel={t('common.close')}>
           <Text size="sm" mb={6}>
@@ -262,8 +266,10 @@ function TokensSection() {
                 <Table.Th>{t('tokens.name')}</Table.Th>
                 <Table.Th>{t('tokens.prefix')}</Table.Th>
                 <Table.Th>{t('users.fields.role')}</Table.Th>
+                <Table.Th>{t('tokens.createdBy')}</Table.Th>
                 <Table.Th>{t('tokens.createdAt')}</Table.Th>
                 <Table.Th>{t('tokens.lastUsedAt')}</Table.Th>
+                <Table.Th>{t('tokens.expiresAt')}</Table.Th>
                 <Table.Th>
                   <span className="visually-hidden">{t('documents.lineFields.actions')}</span>
                 </Table.Th>
@@ -277,12 +283,25 @@ function TokensSection() {
                     <Code>{tok.prefix}…</Code>
                   </Table.Td>
                   <Table.Td>{t(`roles.${tok.role}`)}</Table.Td>
+                  <Table.Td>
+                    {tok.createdBy.name}
+                    {tok.createdBy.disabled && (
+                      <Badge color="orange" variant="light" ml={6}>
+                        {t('tokens.creatorDisabled')}
+                      </Badge>
+                    )}
+                  </Table.Td>
                   <Table.Td>{formatDateTime(tok.createdAt, locale)}</Table.Td>
                   <Table.Td>{tok.lastUsedAt ? formatDateTime(tok.lastUsedAt, locale) : t('tokens.neverUsed')}</Table.Td>
+                  <Table.Td>{tok.expiresAt ? formatDateTime(tok.expiresAt, locale) : t('tokens.noExpiry')}</Table.Td>
                   <Table.Td>
                     {tok.revokedAt ? (
                       <Badge color="gray" variant="light">
                         {t('tokens.revoked')}
+                      </Badge>
+                    ) : tok.expiresAt !== null && Date.parse(tok.expiresAt) <= Date.now() ? (
+                      <Badge color="gray" variant="light">
+                        {t('tokens.expired')}
                       </Badge>
                     ) : (
                       <Button size="xs" variant="subtle" color="red" leftSection={<IconTrash size={14} aria-hidden />} onClick={() => setRevoking(tok)}>
