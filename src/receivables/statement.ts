@@ -38,6 +38,7 @@ export const statementError = (code: string, message: string, where?: { line?: n
   new AppError('validation', code, where?.element ? `${message} (${where.element}${where.line ? `, line ${where.line}` : ''})` : where?.line ? `line ${where.line}: ${message}` : message, {
     ...(where?.line ? { row: where.line } : {}),
     ...(where?.element ? { field: where.element } : {}),
+    meta: { line: where?.line ?? '', element: where?.element ?? '' },
   });
 
 /** "1234.5" / "1234,50" as written in a statement → cents; undefined when it is not an amount with at most 2 decimals. */

@@ -24,6 +24,7 @@ const CompanyPage = lazy(() => import('./pages/settings/CompanyPage').then((m) =
 const MailSettingsPage = lazy(() => import('./pages/settings/MailSettingsPage').then((m) => ({ default: m.MailSettingsPage })));
 const UsersPage = lazy(() => import('./pages/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 const TemplatePage = lazy(() => import('./pages/templates/TemplatePage').then((m) => ({ default: m.TemplatePage })));
+const BankImportPage = lazy(() => import('./pages/receivables/BankImportPage').then((m) => ({ default: m.BankImportPage })));
 const TemplatesPage = lazy(() => import('./pages/templates/TemplatesPage').then((m) => ({ default: m.TemplatesPage })));
 
 function RequireAuth({ children, admin = false }: { children: React.ReactNode; admin?: boolean }) {
@@ -74,6 +75,7 @@ export function App() {
           <Route path="documents/new" element={<DocumentPage />} />
           <Route path="documents/:id" element={<DocumentPage />} />
           <Route path="templates" element={<TemplatesPage />} />
+          <Route path="bank" element={<BankImportPage />} />
           <Route path="templates/new" element={<RequireAuth admin><TemplatePage /></RequireAuth>} />
           <Route path="templates/:id" element={<TemplatePage />} />
           <Route path="settings/mail" element={<RequireAuth admin><MailSettingsPage /></RequireAuth>} />

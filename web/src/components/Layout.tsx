@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton, Title, ScrollArea } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconChartBar, IconChevronDown, IconFileInvoice, IconFileText, IconInbox, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
+import { IconBuilding, IconBuildingBank, IconChartBar, IconChevronDown, IconFileInvoice, IconFileText, IconInbox, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -57,7 +57,10 @@ export function Layout() {
   const isActive = (to: string) => location.pathname === to || location.pathname.startsWith(`${to}/`);
   const icon: { size: number; stroke: number; 'aria-hidden': boolean } = { size: 18, stroke: 1.6, 'aria-hidden': true };
 
-  const reports: Entry[] = [{ to: '/evaluations/documents', label: t('nav.documents'), icon: <IconFileText {...icon} /> }];
+  const reports: Entry[] = [
+    { to: '/evaluations/documents', label: t('nav.documents'), icon: <IconFileText {...icon} /> },
+    { to: '/bank', label: t('receivables.bank.nav'), icon: <IconBuildingBank {...icon} /> },
+  ];
   const masterData: Entry[] = [{ to: '/templates', label: t('nav.templates'), icon: <IconTemplate {...icon} /> }];
   const settings: Entry[] = [
     { to: '/settings/mail', label: t('nav.mailSettings'), icon: <IconServer {...icon} /> },

@@ -4,6 +4,8 @@ import de from './de.json';
 import en from './en.json';
 import dispatchDe from './dispatch.de.json';
 import dispatchEn from './dispatch.en.json';
+import receivablesDe from './receivables.de.json';
+import receivablesEn from './receivables.en.json';
 import type { Locale } from '../api/types';
 
 const STORAGE_KEY = 'faktura.locale';
@@ -26,7 +28,11 @@ export function currentLocale(): Locale {
 
 void i18n.use(initReactI18next).init({
   // The send workflow's strings (Auswertungen, Versandauftrag) live in their own files.
-  resources: { de: { translation: { ...de, dispatchUi: dispatchDe } }, en: { translation: { ...en, dispatchUi: dispatchEn } } },
+  // Receivables (payments, bank import) too, with their error messages beside the others.
+  resources: {
+    de: { translation: { ...de, dispatchUi: dispatchDe, receivables: receivablesDe.ui, errors: { ...de.errors, ...receivablesDe.errors } } },
+    en: { translation: { ...en, dispatchUi: dispatchEn, receivables: receivablesEn.ui, errors: { ...en.errors, ...receivablesEn.errors } } },
+  },
   lng: initialLocale(),
   fallbackLng: 'de',
   interpolation: { escapeValue: false },

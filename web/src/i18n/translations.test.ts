@@ -5,10 +5,12 @@ import dispatchDe from './dispatch.de.json';
 import dispatchEn from './dispatch.en.json';
 import deMain from './de.json';
 import enMain from './en.json';
+import receivablesDe from './receivables.de.json';
+import receivablesEn from './receivables.en.json';
 
 // As index.ts merges them.
-const de = { ...deMain, dispatchUi: dispatchDe };
-const en = { ...enMain, dispatchUi: dispatchEn };
+const de = { ...deMain, dispatchUi: dispatchDe, receivables: receivablesDe.ui, errors: { ...deMain.errors, ...receivablesDe.errors } };
+const en = { ...enMain, dispatchUi: dispatchEn, receivables: receivablesEn.ui, errors: { ...enMain.errors, ...receivablesEn.errors } };
 
 function keys(value: unknown, prefix = ''): string[] {
   if (typeof value !== 'object' || value === null) return [prefix];

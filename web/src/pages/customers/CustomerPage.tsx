@@ -1,6 +1,6 @@
 import { Alert, Button, Checkbox, Grid, Group, Paper, Select, Skeleton, Stack, Tabs, Text, TextInput, Textarea } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconCheck, IconFilePlus, IconFileText, IconSettings, IconTrash } from '@tabler/icons-react';
+import { IconAddressBook, IconCash, IconCheck, IconFilePlus, IconFileText, IconSettings, IconTrash } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -15,6 +15,7 @@ import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { fieldErrors, generalError } from '../../lib/errors';
 import { SendHistory } from '../documents/SendHistory';
 import { EmailBounceNotice } from './EmailBounceNotice';
+import { CustomerAccount } from '../receivables/CustomerAccount';
 import { useFieldErrors } from '../../lib/hooks';
 
 const SALUTATIONS = ['Herr', 'Frau', 'Divers', 'Firma'] as const;
@@ -202,6 +203,11 @@ export function CustomerPage() {
                   {documents.data ? ` (${documents.data.total})` : ''}
                 </Tabs.Tab>
               )}
+              {!isNew && (
+                <Tabs.Tab value="account" leftSection={<IconCash size={16} aria-hidden />}>
+                  {t('receivables.account.tab')}
+                </Tabs.Tab>
+              )}
             </Tabs.List>
 
             <Tabs.Panel value="customer" pt="md">
@@ -304,8 +310,13 @@ export function CustomerPage() {
                 </Paper>
               </Tabs.Panel>
             )}
+            {customerId !== null && tab === 'account' && (
+              <Tabs.Panel value="account" pt="md">
+                <CustomerAccount customerId={customerId} />
+              </Tabs.Panel>
+            )}
           </Tabs>
-          {tab !== 'documents' && (
+          {tab !== 'documents' && tab !== 'account' && (
             <Group>
               <Button type="submit" loading={save.isPending} leftSection={<IconCheck size={16} aria-hidden />}>
                 {t('common.save')}

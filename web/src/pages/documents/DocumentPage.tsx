@@ -19,6 +19,7 @@ import { useFieldErrors, useLocale } from '../../lib/hooks';
 import { emptyLine, lineToForm, liveTotals, parseLine, type LineForm } from '../../lib/lines';
 import { LinesEditor } from './LinesEditor';
 import { SendHistory } from './SendHistory';
+import { PaymentsPanel } from '../receivables/PaymentsPanel';
 import { TotalsPanel } from './TotalsPanel';
 
 interface HeaderForm {
@@ -440,6 +441,7 @@ function FinalDocument({ doc }: { doc: FaktDocument }) {
             <Text className="preview-body">{doc.closingText}</Text>
           </Paper>
         )}
+        {doc.type === 'invoice' && doc.status !== 'draft' && <PaymentsPanel documentId={doc.id} />}
         <SendHistory documentId={doc.id} />
       </Stack>
       <ConfirmModal
