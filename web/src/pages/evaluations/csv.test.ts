@@ -8,7 +8,7 @@ import { csvOf } from './csv';
 
 const item = (overrides: Partial<DocumentListItem>): DocumentListItem => ({
   id: 1, type: 'invoice', number: 'RE-2026-00001', status: 'final', issueDate: '2026-11-02', dueDate: null, grossCents: 226_100, lastSentAt: null, lastSentTo: null,
-  customerId: 1, customerNumber: 'K-1', customerName: 'Erika Mustermann', customerEmail: 'erika@example.de', invoiceByPost: false, netCents: 190_000,
+  customerId: 1, customerNumber: 'K-1', customerName: 'Erika Mustermann', customerEmail: 'erika@example.de', invoiceByPost: false, netCents: 190_000, openCents: null,
   ...overrides,
 });
 
