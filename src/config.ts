@@ -37,6 +37,10 @@ const envSchema = z.object({
     .string()
     .refine((value) => parseTrustProxy(value) !== undefined, 'must be a hop count (e.g. 1) or a comma-separated list of proxy addresses or subnets (e.g. 127.0.0.1,10.0.0.0/8)')
     .optional(),
+  // Progress streams (SSE) of dispatches: poll interval (shared per dispatch) and caps.
+  FAKTURA_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(250).max(10_000).default(1000),
+  FAKTURA_PROGRESS_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+  FAKTURA_PROGRESS_STREAMS_TOTAL: z.coerce.number().int().min(1).max(10_000).default(100),
   // A bearer token that opens /metrics to scrapers elsewhere; without it /metrics answers only on loopback.
   FAKTURA_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(500).optional(),
   // Drafts of a Versandauftrag older than this many days are listed as stale in the history.
@@ -84,6 +88,8 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Opens /metrics beyond loopback to `Authorization: Bearer <token>`; undefined: loopback only. */
   metricsToken: string | undefined;
+  /** Progress streams (SSE): shared poll interval per dispatch, caps per user/token and per process. */
+  progressStreams: { intervalMs: number; perUser: number; total: number };
   /** drafts older than this many days are stale (listed as such in the dispatch history) */
   draftStaleDays: number;
 }
@@ -129,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     worker: { leaseMs: e.FAKTURA_WORKER_LEASE_MS, rateMinuteMs: e.FAKTURA_RATE_MINUTE_MS, bouncePollMs: e.FAKTURA_BOUNCE_POLL_MS },
     trustProxy: e.FAKTURA_TRUST_PROXY === undefined ? false : (parseTrustProxy(e.FAKTURA_TRUST_PROXY) ?? false),
     metricsToken: e.FAKTURA_METRICS_TOKEN,
+    progressStreams: { intervalMs: e.FAKTURA_PROGRESS_INTERVAL_MS, perUser: e.FAKTURA_PROGRESS_STREAMS_PER_USER, total: e.FAKTURA_PROGRESS_STREAMS_TOTAL },
     draftStaleDays: e.FAKTURA_DRAFT_STALE_DAYS,
   };
 }

@@ -17,6 +17,7 @@ import { singleLineText } from '../../domain/text-input.ts';
 import type { DispatchView, Page, RecipientView } from '../api-types.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { ProgressHub } from '../progress-hub.ts';
 import { documentSelectionBody, idParams, paging } from '../schemas.ts';
 
 const createBody = documentSelectionBody(100_000);
@@ -183,38 +184,53 @@ export const dispatchRoutes =
     });
 
     // Progress as Server-Sent Events. The counts are polled from the database, so this works
-    // whichever server process the browser talks to and whichever worker does the sending.
-    app.get('/api/dispatches/:id/events', { preValidation: staffOnly, schema: { tags, summary: 'Progress (Server-Sent Events)', params: idParams, querystring: z.strictObject({ intervalMs: z.coerce.number().int().min(100).max(10_000).default(500) }) } }, async (request, reply) => {
-      const id = request.params.id;
-      await getDispatch(k, id, { countBlocked: false });
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      let closed = false;
-      request.raw.on('close', () => {
-        closed = true;
-      });
-      let last = '';
-      try {
-        while (!closed) {
-          const view = await getDispatch(k, id, { countBlocked: false });
-          const data = JSON.stringify(view);
-          if (data !== last) {
-            res.write(`event: progress\ndata: ${data}\n\n`);
-            last = data;
-          } else res.write(': keep-alive\n\n');
-          if (view.status === 'completed' || view.status === 'cancelled') {
-            res.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
-            break;
-          }
-          await new Promise((r) => setTimeout(r, request.query.intervalMs));
-        }
-      } catch (error) {
-        // The response is already streaming: tell the client and end it instead of crashing the process.
-        request.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'progress stream failed');
-        res.write(`event: error\ndata: ${JSON.stringify({ code: 'dispatch.progressFailed' })}\n\n`);
-      } finally {
-        res.end();
-      }
+    // whichever server process the browser talks to and whichever worker does the sending; one
+    // poll per dispatch serves all its listeners (src/http/progress-hub.ts).
+    const hub = new ProgressHub({
+      load: (id: number) => getDispatch(k, id, { countBlocked: false }),
+      finalStatus: (view) => (view.status === 'completed' || view.status === 'cancelled' ? view.status : undefined),
+      intervalMs: deps.config.progressStreams.intervalMs,
+      maxPerClient: deps.config.progressStreams.perUser,
+      maxTotal: deps.config.progressStreams.total,
+      onError: (error) => app.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'progress stream failed'),
     });
+    // Before the server stops listening: end every stream, or close() would wait for them forever.
+    app.addHook('preClose', async () => {
+      hub.closeAll();
+    });
+    app.get(
+      '/api/dispatches/:id/events',
+      {
+        preValidation: staffOnly,
+        schema: {
+          tags,
+          summary: 'Progress (Server-Sent Events); at most a few streams per user, polled once per dispatch for all listeners',
+          params: idParams,
+          // Kept for old clients; the interval is the server's (FAKTURA_PROGRESS_INTERVAL_MS), shared by all listeners.
+          querystring: z.strictObject({ intervalMs: z.coerce.number().int().min(100).max(10_000).optional() }),
+        },
+      },
+      async (request, reply) => {
+        const actor = requireActor(request);
+        const id = request.params.id;
+        await getDispatch(k, id, { countBlocked: false });
+        const release = hub.reserve(actor.userId !== null ? `user:${actor.userId}` : `token:${actor.tokenId ?? 0}`);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        const unsubscribe = hub.subscribe(id, {
+          write: (chunk) => {
+            if (!res.writableEnded) res.write(chunk);
+          },
+          end: () => {
+            release();
+            if (!res.writableEnded) res.end();
+          },
+        });
+        request.raw.on('close', () => {
+          unsubscribe();
+          release();
+        });
+      },
+    );
   };
