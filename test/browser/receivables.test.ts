@@ -32,12 +32,14 @@ describe('receivables in the browser: import → review → paid', () => {
     await login(page);
     await page.waitForURL(/\/customers$/);
     api = new Api(page);
+    // an invoice is finalised only for a company that can be identified (EN 16931 BR-CO-26)
+    await api.send('PUT', '/api/company', { name: 'Hörakustik Sonnenschein GmbH', street: 'Lindenallee 5', postcode: '50667', city: 'Köln', taxNumber: '214/5678/9012', iban: 'DE89 3704 0044 0532 0130 00', paymentTermsDays: 14 });
     for (const [key, firstName, lastName, net] of [
       ['mueller', 'Erika', 'Müller', 10_000],
       ['becker', 'Klaus', 'Becker', 50_000],
       ['fischer', 'Anna', 'Fischer', 20_000],
     ] as const) {
-      const customerId = await api.customer({ firstName, lastName, email: `${key}@example.de` });
+      const customerId = await api.customer({ firstName, lastName, email: `${key}@example.de`, street: 'Hauptstraße 1', postcode: '50667', city: 'Köln' });
       invoices[key] = { ...(await api.invoice(customerId, 'Hörgeräteanpassung', net)), customerId };
     }
   });
@@ -114,5 +116,19 @@ describe('receivables in the browser: import → review → paid', () => {
     await page.getByTestId('customer-account').getByText('teilweise bezahlt').waitFor();
     await page.getByTestId('customer-account').getByText('Anzahlung an der Kasse').waitFor();
     await screenshot(page, 'receivables-04-account');
+  });
+
+  it('Auswertungen: "Zahlung: offen" lists what is still owed, with "fällig am" and "offen"', async () => {
+    await page.goto('/evaluations/documents');
+    await page.getByLabel('Zahlung', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'offen', exact: true }).click();
+    await page.getByRole('button', { name: 'Laden' }).click();
+    const row = page.locator(`tbody tr[data-document="${invoices['fischer']?.number ?? ''}"]`);
+    await row.waitFor();
+    await page.getByRole('columnheader', { name: 'Fällig am' }).waitFor();
+    await row.getByText('138,00\u00a0€').waitFor();
+    // the paid invoices are not in the list
+    expect(await page.locator('tbody tr[data-document]').count()).toBe(1);
+    await screenshot(page, 'receivables-05-auswertungen-offen');
   });
 });

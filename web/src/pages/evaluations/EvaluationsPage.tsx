@@ -40,6 +40,8 @@ export function EvaluationsPage() {
   const number = (n: number) => n.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB');
 
   const body = useMemo(() => filterBody(applied), [applied]);
+  // "fällig am" and "offen" while the list is about receivables (filter Zahlung set)
+  const receivables = applied.payment !== '';
   // A selection belongs to the filter it was made under: another filter (also by the browser's
   // back button or an edited address) starts with nothing selected.
   const filterKey = JSON.stringify(body);
@@ -237,6 +239,8 @@ export function EvaluationsPage() {
                   <col />
                   <col style={{ width: '3.25rem' }} />
                   <col style={{ width: '6.5rem' }} />
+                  {receivables && <col style={{ width: '6.75rem' }} />}
+                  {receivables && <col style={{ width: '6.5rem' }} />}
                   <col style={{ width: '8.5rem' }} />
                   <col />
                 </colgroup>
@@ -250,10 +254,11 @@ export function EvaluationsPage() {
                   indeterminate={headerIndeterminate}
                   disabled={total === 0}
                   onToggleAll={onToggleAll}
+                  receivables={receivables}
                 />
                 <tbody className="list-rows">
                   {rows.map((d) => (
-                    <DocumentRow key={d.id} d={d} selected={isSelected(d.id)} locale={locale} t={t} onClick={onRowClick} />
+                    <DocumentRow key={d.id} d={d} selected={isSelected(d.id)} locale={locale} t={t} onClick={onRowClick} receivables={receivables} />
                   ))}
                 </tbody>
               </Table>

@@ -23,7 +23,7 @@ const noTextSelection = (e: MouseEvent) => {
  * the rows whose state changed, and a page of rows costs a few milliseconds, not a second.
  * Long texts stay on one line and are cut with "…"; the full text is in the title (hover).
  */
-export const DocumentRow = memo(function DocumentRow({ d, selected, locale, t, onClick }: { d: DocumentListItem; selected: boolean; locale: Locale; t: TFunction; onClick: RowClick }) {
+export const DocumentRow = memo(function DocumentRow({ d, selected, locale, t, onClick, receivables = false }: { d: DocumentListItem; selected: boolean; locale: Locale; t: TFunction; onClick: RowClick; receivables?: boolean }) {
   const number = d.number ?? t('dispatchUi.draftNumber');
   const sentAt = d.lastSentAt ? formatDateTime(d.lastSentAt, locale) : null;
   const sentTitle = sentAt ? (d.lastSentTo ? `${sentAt} · ${d.lastSentTo}` : sentAt) : undefined;
@@ -51,6 +51,8 @@ export const DocumentRow = memo(function DocumentRow({ d, selected, locale, t, o
       </td>
       <td>{d.invoiceByPost ? t('dispatchUi.yes') : ''}</td>
       <td className="money">{formatMoney(d.grossCents, locale)}</td>
+      {receivables && <td>{formatDate(d.dueDate, locale)}</td>}
+      {receivables && <td className="money">{d.openCents === null ? '' : formatMoney(d.openCents, locale)}</td>}
       <td>
         <StatusBadge status={d.status} />
       </td>
@@ -79,6 +81,8 @@ export const DocumentsHeader = memo(function DocumentsHeader(props: {
   indeterminate: boolean;
   disabled: boolean;
   onToggleAll: () => void;
+  /** the columns "fällig am" and "offen", shown while the payment filter is set */
+  receivables?: boolean;
 }) {
   const { t, sort, order } = props;
   const sortHeader = (key: Sort, label: string, align: 'left' | 'right' = 'left') => (
@@ -102,6 +106,8 @@ export const DocumentsHeader = memo(function DocumentsHeader(props: {
         <Table.Th>{t('dispatchUi.col.email')}</Table.Th>
         <Table.Th title={t('dispatchUi.col.byPost')}>{t('dispatchUi.col.byPostShort')}</Table.Th>
         {sortHeader('total', t('dispatchUi.col.total'), 'right')}
+        {props.receivables && sortHeader('dueDate', t('receivables.filter.dueDate'))}
+        {props.receivables && <Table.Th ta="right">{t('receivables.filter.openColumn')}</Table.Th>}
         {sortHeader('status', t('dispatchUi.col.status'))}
         {sortHeader('lastSentAt', t('dispatchUi.col.lastSent'))}
       </Table.Tr>

@@ -71,6 +71,24 @@ export const FilterPanel = memo(function FilterPanel({ initial, fetching, onLoad
         <Grid.Col span={{ base: 12, sm: 8, lg: 3 }}>
           <TextInput label={t('dispatchUi.evaluations.search')} placeholder={t('dispatchUi.evaluations.searchPlaceholder')} value={form.q} onChange={(e) => setForm({ ...form, q: e.currentTarget.value })} />
         </Grid.Col>
+        <Grid.Col span={{ base: 12, sm: 6, lg: 2 }}>
+          <Select
+            label={t('receivables.filter.payment')}
+            data={[
+              { value: '', label: t('dispatchUi.evaluations.any') },
+              { value: 'open', label: t('receivables.filter.open') },
+              { value: 'overdue', label: t('receivables.filter.overdue') },
+            ]}
+            value={form.payment}
+            allowDeselect={false}
+            onChange={(v) => setForm({ ...form, payment: v === 'open' || v === 'overdue' ? v : '' })}
+          />
+        </Grid.Col>
+        {form.payment === 'overdue' && (
+          <Grid.Col span={{ base: 6, lg: 1 }}>
+            <TextInput label={t('receivables.filter.days')} inputMode="numeric" placeholder="0" value={form.overdueDays} onChange={(e) => setForm({ ...form, overdueDays: e.currentTarget.value })} error={problems.includes('overdueDays') ? t('receivables.filter.daysInvalid') : undefined} />
+          </Grid.Col>
+        )}
         <Grid.Col span={{ base: 12, sm: 4, lg: 2 }}>
           <Button type="submit" fullWidth leftSection={<IconRefresh size={16} aria-hidden />} loading={fetching}>
             {t('dispatchUi.evaluations.load')}

@@ -4,7 +4,7 @@ import type { DocumentFilterBody } from '../dispatch/types';
 
 export const DOC_TYPES: readonly DocumentType[] = ['invoice', 'quote', 'creditNote'];
 export const DOC_STATUSES: readonly DocumentStatus[] = ['draft', 'final', 'cancelled'];
-export const SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt'] as const;
+export const SORTS = ['issueDate', 'number', 'customer', 'total', 'status', 'lastSentAt', 'dueDate'] as const;
 export type Sort = (typeof SORTS)[number];
 
 /** The filter as typed into the form (text fields stay text until "Laden"). */
@@ -18,10 +18,13 @@ export interface FilterForm {
   amountMin: string;
   amountMax: string;
   q: string;
+  /** receivables: '' any, 'open' (offen), 'overdue' (überfällig seit mehr als `overdueDays` Tagen) */
+  payment: '' | 'open' | 'overdue';
+  overdueDays: string;
 }
 
 /** What users of the reference do most: final invoices that have not been sent yet. */
-export const DEFAULT_FORM: FilterForm = { type: ['invoice'], status: ['final'], dateFrom: '', dateTo: '', customerId: null, sent: 'false', amountMin: '', amountMax: '', q: '' };
+export const DEFAULT_FORM: FilterForm = { type: ['invoice'], status: ['final'], dateFrom: '', dateTo: '', customerId: null, sent: 'false', amountMin: '', amountMax: '', q: '', payment: '', overdueDays: '' };
 
 const isType = (v: string): v is DocumentType => DOC_TYPES.some((x) => x === v);
 const isStatus = (v: string): v is DocumentStatus => DOC_STATUSES.some((x) => x === v);
@@ -42,6 +45,8 @@ export function formFromParams(params: URLSearchParams): FilterForm {
     amountMin: params.get('min') ?? '',
     amountMax: params.get('max') ?? '',
     q: params.get('q') ?? '',
+    payment: params.get('pay') === 'open' || params.get('pay') === 'overdue' ? (params.get('pay') === 'open' ? 'open' : 'overdue') : '',
+    overdueDays: params.get('days') ?? '',
   };
 }
 
@@ -56,15 +61,25 @@ export function formToParams(form: FilterForm): Record<string, string> {
   if (form.amountMin.trim()) out['min'] = form.amountMin.trim();
   if (form.amountMax.trim()) out['max'] = form.amountMax.trim();
   if (form.q.trim()) out['q'] = form.q.trim();
+  if (form.payment) out['pay'] = form.payment;
+  if (form.payment === 'overdue' && form.overdueDays.trim()) out['days'] = form.overdueDays.trim();
   return out;
 }
 
-export type AmountProblem = 'amountMin' | 'amountMax';
+export type AmountProblem = 'amountMin' | 'amountMax' | 'overdueDays';
+
+/** "überfällig seit mehr als N Tagen": empty is 0 (overdue at all). */
+function overdueDaysOf(form: FilterForm): number | undefined {
+  const text = form.overdueDays.trim();
+  if (text === '') return 0;
+  return /^\d{1,4}$/.test(text) ? Number(text) : undefined;
+}
 
 export function amountProblems(form: FilterForm): AmountProblem[] {
   const out: AmountProblem[] = [];
   if (form.amountMin.trim() && parseMoneyToCents(form.amountMin) === undefined) out.push('amountMin');
   if (form.amountMax.trim() && parseMoneyToCents(form.amountMax) === undefined) out.push('amountMax');
+  if (form.payment === 'overdue' && overdueDaysOf(form) === undefined) out.push('overdueDays');
   return out;
 }
 
@@ -82,6 +97,8 @@ export function filterBody(form: FilterForm): DocumentFilterBody {
     ...(min !== undefined ? { amountMinCents: min } : {}),
     ...(max !== undefined ? { amountMaxCents: max } : {}),
     ...(form.q.trim() ? { q: form.q.trim() } : {}),
+    ...(form.payment === 'open' ? { open: true } : {}),
+    ...(form.payment === 'overdue' ? { overdueDays: overdueDaysOf(form) ?? 0 } : {}),
   };
 }
 
