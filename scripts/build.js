@@ -171,7 +171,7 @@ export async function buildServer() {
     if (!file.startsWith('src/')) continue;
     for (const imported of input.imports) {
       const specifier = imported.original ?? imported.path;
-      if (/^[./]/.test(specifier) || specifier.startsWith('node:') || builtins.has(specifier)) continue;
+      if (/^[./<]/.test(specifier) || specifier.startsWith('node:') || builtins.has(specifier)) continue;
       if (!runtime.has(packageOf(specifier))) wrong.add(`${packageOf(specifier)} (${file})`);
     }
   }
