@@ -31,6 +31,7 @@ export const SERVER_ENTRIES = {
   cli: 'src/cli.ts',
   'transport-thread-worker': 'src/mail/transport-thread-worker.ts',
   'render-worker': 'src/pdf/render-worker.ts',
+  'merge-worker': 'src/pdf/merge-worker.ts',
   'xsd-worker': 'src/pdf/xsd-worker.ts',
 };
 

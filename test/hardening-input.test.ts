@@ -1,5 +1,8 @@
 import { deflateSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import { PDFDocument } from 'pdf-lib';
+import { MAX_PRINT_DOCUMENTS } from '../src/pdf/documents-pdf.ts';
+import { seedInvoices } from './dispatch-seed.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { testDialects } from './helpers/db.ts';
@@ -125,4 +128,41 @@ describe.each(testDialects)('CSV exports on %s (item 13)', (dialect) => {
       for (const cell of naive) expect(cell, cell).not.toMatch(/^[=+@]|^-(?!\d)/);
     }
   });
+});
+
+describe.each(testDialects)('dispatch print batch on %s (item 12)', (dialect) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('merges the by-post documents into one PDF (on the merge thread)', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const customer = await makeCustomer(t.staff, { invoiceByPost: true, street: 'Hauptstraße 1', postcode: '50667', city: 'Köln' });
+      ids.push((await makeFinalInvoice(t.staff, customer.id)).id);
+    }
+    const dispatch = await t.staff.post('/api/dispatches', { documentIds: ids });
+    expect(dispatch.statusCode, dispatch.body).toBe(201);
+    const print = await t.staff.get(`/api/dispatches/${dispatch.json().id}/print`);
+    expect(print.statusCode, print.body.slice(0, 300)).toBe(200);
+    const merged = await PDFDocument.load(print.rawPayload);
+    const single = await PDFDocument.load((await t.staff.get(`/api/documents/${ids[0]}/pdf`)).rawPayload);
+    expect(merged.getPageCount()).toBe(2 * single.getPageCount());
+  });
+
+  it(`refuses more than ${MAX_PRINT_DOCUMENTS} documents like /api/documents/print, before loading any PDF`, async () => {
+    const ids = await seedInvoices(t.testDb.db, MAX_PRINT_DOCUMENTS + 1);
+    // the seeded customers (B-…) want paper; their archive rows are placeholders, never merged
+    await t.testDb.db.kysely.updateTable('customers').set({ invoice_by_post: 1 }).where('number', 'like', 'B-%').execute();
+    const dispatch = await t.staff.post('/api/dispatches', { documentIds: ids });
+    expect(dispatch.statusCode, dispatch.body.slice(0, 300)).toBe(201);
+    const print = await t.staff.get(`/api/dispatches/${dispatch.json().id}/print`);
+    expect(print.statusCode).toBe(413);
+    expect(print.json()).toMatchObject({ code: 'print.tooMany', meta: { max: MAX_PRINT_DOCUMENTS } });
+  }, 120_000);
 });

@@ -126,9 +126,9 @@ export function createDispatchPorts(options: DispatchPortOptions): DispatchPorts
       return renderNotification(template, context);
     },
     async mergePdfs(pdfs) {
-      // pdf-lib (≈ 6 MB) loads only when a print PDF is merged, not in every worker.
-      const { mergePdfs } = await import('../pdf/merge.ts');
-      return Buffer.from(await mergePdfs(pdfs));
+      // pdf-lib (≈ 6 MB) loads only in the merge thread, not in every process; off the event loop.
+      const { mergePdfsOffThread } = await import('../pdf/merge-thread.ts');
+      return Buffer.from(await mergePdfsOffThread(pdfs));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.ts';
 import { customerDisplayName } from '../domain/customer.ts';
 import { CSV_BOM, csvRecord } from '../domain/csv.ts';
 import { AppError } from '../domain/errors.ts';
+import { MAX_PRINT_DOCUMENTS } from '../pdf/documents-pdf.ts';
 import { CHUNK } from './chunks.ts';
 import { loadDispatch } from './dispatch-row.ts';
 import type { DispatchPorts } from './ports.ts';
@@ -79,8 +80,13 @@ export async function printBatch(input: { db: Db; ports: DispatchPorts; id: numb
     .where('d.status', '<>', 'draft')
     .orderBy('c.number')
     .orderBy('d.number')
+    .limit(MAX_PRINT_DOCUMENTS + 1)
     .execute();
   if (docs.length === 0) throw new AppError('notFound', 'dispatch.noPrintBatch', 'no recipient of this dispatch wants paper invoices');
+  // The same bound as /api/documents/print: one print file holds at most this many documents.
+  if (docs.length > MAX_PRINT_DOCUMENTS) {
+    throw new AppError('tooLarge', 'print.tooMany', `at most ${MAX_PRINT_DOCUMENTS} documents can be printed at once; print this dispatch's documents from Auswertungen in parts`, { meta: { max: MAX_PRINT_DOCUMENTS } });
+  }
   const pdfs: Buffer[] = [];
   for (const d of docs) {
     const archived = await ports.loadPdf(db.kysely, d.id);

@@ -3,7 +3,7 @@ import { buildRenderable, filteredDocuments, resolveSearch, type DocumentFilter 
 import type { Executor } from '../commands/context.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import { databasePdfArchive, type PdfArchive } from './archive.ts';
-import { mergePdfs } from './merge.ts';
+import { mergePdfsOffThread } from './merge-thread.ts';
 import { renderDocumentPdf } from './render.ts';
 
 /** Use cases behind the PDF routes: one document's PDF, and a merged print batch. */
@@ -89,5 +89,5 @@ export async function printDocuments(input: { db: Executor; selection: PrintSele
   async function* pdfs(): AsyncGenerator<Uint8Array> {
     for (const id of ids) yield (await documentPdf({ db: input.db, id, ...(input.archive ? { archive: input.archive } : {}) })).pdf;
   }
-  return { pdf: await mergePdfs(pdfs()), count: ids.length };
+  return { pdf: await mergePdfsOffThread(pdfs()), count: ids.length };
 }
