@@ -88,6 +88,10 @@ export async function createDemoData(db: Db, options: { customers?: number; docu
         creditNoteNumberPattern: 'GS-{YYYY}-{NNNNN}',
         embedEInvoice: true,
         emailFooter: 'Hörakustik Klangwerk GmbH · Schildergasse 12 · 50667 Köln',
+        contactName: 'Jana Hoffmann',
+        contactPhone: '0221 123456-12',
+        contactEmail: 'buchhaltung@klangwerk.test',
+        smallBusiness: false,
       },
     });
   });
@@ -119,6 +123,7 @@ export async function createDemoData(db: Db, options: { customers?: number; docu
           invoiceByPost: random() < 0.1,
           emailConsentAt: email ? '2026-01-15' : null,
           vatId: null,
+          leitwegId: null,
           notes: null,
         },
       });

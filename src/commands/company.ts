@@ -30,6 +30,10 @@ export const PLACEHOLDER_COMPANY: CompanyInput = {
   creditNoteNumberPattern: DEFAULT_NUMBER_PATTERNS.creditNote,
   embedEInvoice: true,
   emailFooter: null,
+  contactName: null,
+  contactPhone: null,
+  contactEmail: null,
+  smallBusiness: false,
 };
 
 export function companyFromRow(row: CompanyRow): Company {
@@ -58,6 +62,10 @@ export function companyFromRow(row: CompanyRow): Company {
     embedEInvoice: row.embed_einvoice === 1,
     logo: row.logo && logoMime ? { bytes: new Uint8Array(row.logo), mime: logoMime } : null,
     emailFooter: row.email_footer,
+    contactName: row.contact_name,
+    contactPhone: row.contact_phone,
+    contactEmail: row.contact_email,
+    smallBusiness: row.small_business === 1,
   };
 }
 
@@ -97,6 +105,10 @@ function companyColumns(c: CompanyInput) {
     credit_note_number_pattern: c.creditNoteNumberPattern,
     embed_einvoice: c.embedEInvoice ? 1 : 0,
     email_footer: c.emailFooter,
+    contact_name: c.contactName,
+    contact_phone: c.contactPhone,
+    contact_email: c.contactEmail,
+    small_business: c.smallBusiness ? 1 : 0,
   } as const;
 }
 
@@ -108,6 +120,7 @@ export function validateCompany(c: CompanyInput): void {
   if (c.iban && !isValidIban(c.iban)) throw validationError('company.ibanInvalid', 'IBAN check digits are wrong', 'iban');
   if (c.bic && !/^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/i.test(c.bic)) throw validationError('company.bicInvalid', 'BIC must have 8 or 11 characters', 'bic');
   if (c.email && !isValidEmail(c.email)) throw validationError('company.emailInvalid', 'e-mail is not a valid address', 'email');
+  if (c.contactEmail && !isValidEmail(c.contactEmail)) throw validationError('company.emailInvalid', 'contact e-mail is not a valid address', 'contactEmail');
   // §14 Abs. 4 Nr. 2 UStG: an invoice must carry the tax number or the VAT id of the issuer.
   if (!c.vatId && !c.taxNumber) throw validationError('company.taxIdMissing', 'either a VAT id or a tax number is required (§14 Abs. 4 Nr. 2 UStG)', 'taxNumber');
 }

@@ -58,6 +58,7 @@ export async function createCustomer(input: { trx: Executor; actor: Actor; data:
     invoice_by_post: data.invoiceByPost ? 1 : 0,
     email_consent_at: data.emailConsentAt,
     vat_id: data.vatId,
+    leitweg_id: data.leitwegId ?? null,
     notes: data.notes,
     created_at: now,
     updated_at: now,
@@ -71,7 +72,7 @@ export async function createCustomer(input: { trx: Executor; actor: Actor; data:
   return row;
 }
 
-export const DOCUMENT_CUSTOMER_COLUMNS = ['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email', 'vat_id'] as const;
+export const DOCUMENT_CUSTOMER_COLUMNS = ['id', 'number', 'salutation', 'first_name', 'last_name', 'company_name', 'street', 'postcode', 'city', 'country', 'email', 'vat_id', 'leitweg_id'] as const;
 
 /** The customer as addressed on a document or in a message. */
 export function documentCustomerFromRow(c: Pick<CustomerRow, (typeof DOCUMENT_CUSTOMER_COLUMNS)[number]>): DocumentCustomer {
@@ -88,6 +89,7 @@ export function documentCustomerFromRow(c: Pick<CustomerRow, (typeof DOCUMENT_CU
     country: c.country,
     email: c.email,
     vatId: c.vat_id,
+    leitwegId: c.leitweg_id,
   };
 }
 
@@ -122,6 +124,7 @@ export async function updateCustomer(input: { trx: Executor; actor: Actor; id: n
     invoice_by_post: patch.invoiceByPost === undefined ? current.invoice_by_post : patch.invoiceByPost ? 1 : 0,
     email_consent_at: patch.emailConsentAt !== undefined ? patch.emailConsentAt : current.email_consent_at,
     vat_id: patch.vatId !== undefined ? patch.vatId : current.vat_id,
+    leitweg_id: patch.leitwegId !== undefined ? patch.leitwegId : current.leitweg_id,
     notes: patch.notes !== undefined ? patch.notes : current.notes,
   } as const;
   const row = await trx

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Company } from '../domain/company.ts';
+import { SMALL_BUSINESS_NOTE, type Company } from '../domain/company.ts';
 import {
   addDays,
   assertCancellable,
@@ -8,6 +8,7 @@ import {
   computeTotals,
   creditNoteLines,
   defaultVatCategory,
+  smallBusinessLines,
   quantityToMilli,
   validateLines,
   type DocumentLineInput,
@@ -106,7 +107,8 @@ export async function createDocument(input: { trx: Executor; actor: Actor; data:
   const issueDate = data.issueDate ?? today();
   const terms = data.paymentTermsDays ?? company.paymentTermsDays;
   const now = new Date().toISOString();
-  const lines = toLineInputs(data.lines);
+  const typed = toLineInputs(data.lines);
+  const lines = company.smallBusiness ? smallBusinessLines(typed, SMALL_BUSINESS_NOTE) : typed;
   validateLines(lines);
   const doc = await trx
     .insertInto('documents')
@@ -163,7 +165,8 @@ export async function updateDocument(input: { trx: Executor; actor: Actor; id: n
   };
   let totals = { net_cents: current.net_cents, vat_cents: current.vat_cents, gross_cents: current.gross_cents };
   if (patch.lines !== undefined) {
-    const t = await writeLines(trx, id, toLineInputs(patch.lines));
+    const typed = toLineInputs(patch.lines);
+    const t = await writeLines(trx, id, (await getCompany(trx)).smallBusiness ? smallBusinessLines(typed, SMALL_BUSINESS_NOTE) : typed);
     totals = { net_cents: t.net, vat_cents: t.vat, gross_cents: t.gross };
   }
   await trx.updateTable('documents').set({ ...update, ...totals }).where('id', '=', id).execute();
@@ -309,7 +312,8 @@ async function advancePastGivenNumber(trx: Executor, company: Company, number: s
 async function archiveValidated(trx: Executor, id: number): Promise<void> {
   const renderable = await buildRenderable(trx, id);
   if (renderable.type !== 'quote') {
-    const result = await validateFacturXSchema(buildFacturX(renderable));
+    let result = await validateFacturXSchema(buildFacturX(renderable));
+    if (result.valid && renderable.customer.leitwegId) result = await validateFacturXSchema(buildFacturX(renderable, { xrechnung: true }));
     if (!result.valid) {
       throw new AppError('incomplete', 'einvoice.schema', `the e-invoice XML does not pass the Factur-X/EN 16931 schema: ${result.errors.slice(0, 3).join(' | ')}`, {
         meta: { rule: 'XSD', errors: result.errors.slice(0, 10) },
@@ -317,6 +321,21 @@ async function archiveValidated(trx: Executor, id: number): Promise<void> {
     }
   }
   await databasePdfArchive.store(trx, id, await renderDocumentPdf(renderable));
+}
+
+/**
+ * The XRechnung XML of an issued invoice or credit note, from its frozen snapshots: the same bytes
+ * every time. Only for customers with a Leitweg-ID (XRechnung needs the buyer reference, BR-DE-15).
+ */
+export async function documentXRechnung(db: Executor, id: number): Promise<{ xml: string; filename: string }> {
+  const doc = await buildRenderable(db, id);
+  if (doc.status === 'draft' || doc.number === null || doc.type === 'quote') {
+    throw new AppError('conflict', 'document.notFinal', `document ${id} is not a final invoice or credit note; only those have an XRechnung`);
+  }
+  if (!doc.customer.leitwegId) {
+    throw new AppError('conflict', 'document.noLeitwegId', `the customer of document ${id} had no Leitweg-ID when it was issued; its e-invoice is the Factur-X XML inside the PDF`);
+  }
+  return { xml: buildFacturX(doc, { xrechnung: true }), filename: `XRechnung_${doc.number.replace(/[^A-Za-z0-9._-]+/g, '-')}.xml` };
 }
 
 /** Cancelling a final invoice issues a credit note with the negated lines that references it (§14c UStG, GoBD: no deletion). */

@@ -10,6 +10,7 @@ import { bounces } from './migrations/0013_bounces.ts';
 import { authHardening } from './migrations/0014_auth_hardening.ts';
 import { dispatchTruth } from './migrations/0017_dispatch_truth.ts';
 import { vatCategory } from './migrations/0018_vat_category.ts';
+import { xrechnung } from './migrations/0019_xrechnung.ts';
 import { receivables } from './migrations/0020_receivables.ts';
 import { dispatchDrafts } from './migrations/0016_dispatch_drafts.ts';
 
@@ -29,6 +30,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0014_auth_hardening': authHardening,
     '0017_dispatch_truth': dispatchTruth,
     '0018_vat_category': vatCategory,
+    '0019_xrechnung': xrechnung,
     '0020_receivables': receivables(dialect),
     '0016_dispatch_drafts': dispatchDrafts,
   };

@@ -81,6 +81,12 @@ export interface CompanyTable {
   logo: Uint8Array | null;
   logo_mime: string | null;
   email_footer: string | null;
+  /** e-invoice contact, BT-41…43 (migration 0019_xrechnung) */
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  /** Kleinunternehmer, §19 UStG (0019) */
+  small_business: Bool;
   updated_at: string;
 }
 
@@ -104,6 +110,8 @@ export interface CustomersTable {
   /** the report's status and text, e.g. `550 5.1.1 user unknown` */
   email_bounce_reason: string | null;
   vat_id: string | null;
+  /** Leitweg-ID of a public-sector buyer, BT-10 (migration 0019_xrechnung) */
+  leitweg_id: string | null;
   notes: string | null;
   /** lower-cased "number name email" for case-insensitive search on both databases */
   search_text: string;

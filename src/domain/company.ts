@@ -24,7 +24,16 @@ export interface Company {
   embedEInvoice: boolean;
   logo: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' } | null;
   emailFooter: string | null;
+  /** Contact for e-invoices (BT-41…43; XRechnung requires them, BR-DE-5…7). Phone and e-mail fall back to the company's. */
+  contactName: string | null;
+  contactPhone: string | null;
+  contactEmail: string | null;
+  /** Kleinunternehmer (§19 UStG): no VAT is charged; every line is exempt (E) with the legal note. */
+  smallBusiness: boolean;
 }
+
+/** The note §19 UStG invoices carry; also the exemption reason (BT-120) of their lines. */
+export const SMALL_BUSINESS_NOTE = 'Gemäß § 19 UStG wird keine Umsatzsteuer berechnet (Kleinunternehmerregelung).';
 
 /** IBAN check digits (ISO 13616, mod 97): catches most typos before they reach a customer's bank transfer. */
 export function isValidIban(input: string): boolean {

@@ -207,6 +207,14 @@ export function assertCancellable(type: DocumentType, status: DocumentStatus, do
   }
 }
 
+/**
+ * §19 UStG: a small business (Kleinunternehmer) charges no VAT. Its lines are exempt (E) with the
+ * legal note as reason, whatever rate was typed, so the PDF and the e-invoice say the same.
+ */
+export function smallBusinessLines(lines: readonly DocumentLineInput[], note: string): DocumentLineInput[] {
+  return lines.map((line) => ({ ...line, vatRate: 0, vatCategory: 'E', exemptionReason: line.vatCategory === 'E' && line.exemptionReason ? line.exemptionReason : note }));
+}
+
 /** A credit note cancelling an invoice: the same lines with negated quantities. */
 export function creditNoteLines(lines: readonly DocumentLineInput[]): DocumentLineInput[] {
   return lines.map((line) => ({ ...line, quantityMilli: -line.quantityMilli }));

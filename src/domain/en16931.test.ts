@@ -105,4 +105,40 @@ describe('EN 16931 business rules Faktura checks before finalising', () => {
       expect.objectContaining({ kind: 'incomplete', code: 'einvoice.BR-IC-02', field: 'company.vatId', meta: { rule: 'BR-IC-02' }, details: [expect.anything(), expect.anything()] }),
     );
   });
+
+  describe('XRechnung (BR-DE) for customers with a Leitweg-ID', () => {
+    const publicBuyer = { ...base.customer, leitwegId: '04011000-1234512345-06', email: 'rechnungseingang@stadt.example' };
+    const xr = (overrides: Partial<RenderableDocument> = {}) => rules(doc(sampleLines, { customer: publicBuyer, ...overrides }));
+
+    it('passes with contact, addresses, IBAN and electronic addresses', () => {
+      expect(xr()).toEqual([]);
+    });
+    it('BR-DE-1: payment instructions (IBAN) on an invoice', () => {
+      expect(xr({ company: { ...base.company, iban: null } })).toEqual(['BR-DE-1']);
+    });
+    it('BR-DE-3 / BR-DE-4: seller city and postcode', () => {
+      expect(xr({ company: { ...base.company, city: '', postcode: '' } })).toEqual(expect.arrayContaining(['BR-DE-3', 'BR-DE-4']));
+    });
+    it('BR-DE-5 / BR-DE-6 / BR-DE-7: seller contact person, phone, e-mail', () => {
+      expect(xr({ company: { ...base.company, contactName: null, contactPhone: null, phone: null, contactEmail: null, email: null } })).toEqual(
+        expect.arrayContaining(['BR-DE-5', 'BR-DE-6', 'BR-DE-7', 'PEPPOL-EN16931-R020']),
+      );
+    });
+    it('BR-DE-8 / BR-DE-9: buyer city and postcode', () => {
+      expect(rules(doc(sampleLines, { customer: { ...publicBuyer, city: null, postcode: null } }))).toEqual(expect.arrayContaining(['BR-DE-8', 'BR-DE-9']));
+    });
+    it('BR-DE-14: every breakdown has a rate, so no "not subject to VAT"', () => {
+      expect(rules(doc([zero('O')], { customer: publicBuyer }))).toContain('BR-DE-14');
+    });
+    it('BR-DE-15: the Leitweg-ID when XRechnung is asked for', () => {
+      expect(checkEn16931(doc(sampleLines), { xrechnung: true }).map((v) => v.rule)).toContain('BR-DE-15');
+    });
+    it('PEPPOL-EN16931-R010: the buyer electronic address', () => {
+      expect(xr({ customer: { ...publicBuyer, email: null } })).toEqual(['PEPPOL-EN16931-R010']);
+    });
+  });
+
+  it('UStG-19: a small business charges no VAT', () => {
+    expect(rules(doc(sampleLines, { company: { ...base.company, smallBusiness: true } }))).toEqual(['UStG-19']);
+  });
 });

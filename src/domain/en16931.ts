@@ -21,7 +21,7 @@ export interface RuleViolation {
 }
 
 export interface RuleOptions {
-  /** The buyer is a public authority reached through XRechnung (Leitweg-ID, BT-10): the BR-DE rules apply too. */
+  /** The BR-DE rules apply too; by default when the buyer has a Leitweg-ID (BT-10, a public authority receiving XRechnung). */
   xrechnung?: boolean;
 }
 
@@ -120,7 +120,7 @@ export function checkEn16931(doc: RenderableDocument, options: RuleOptions = {})
   vatIdRules(out, customer.vatId, 'customer.vatId', "the customer's");
   // §14 Abs. 4 Nr. 1 UStG: full name and address of the recipient, except for small invoices (§33 UStDV).
   const addressComplete = filled(customer.street) && filled(customer.postcode) && filled(customer.city);
-  if (!addressComplete && (Math.abs(doc.grossCents) > SMALL_INVOICE_LIMIT_CENTS || options.xrechnung)) {
+  if (!addressComplete && Math.abs(doc.grossCents) > SMALL_INVOICE_LIMIT_CENTS) {
     out.push({ rule: 'UStG-14-4-1', field: 'customer.street', message: "the customer's address is incomplete (street, postcode, city); an invoice over 250 € must name it (§14 Abs. 4 Nr. 1 UStG)" });
   }
 
@@ -147,6 +147,35 @@ export function checkEn16931(doc: RenderableDocument, options: RuleOptions = {})
     if (!hasTaxNumber) out.push({ rule: 'BR-O-02', field: 'company.taxNumber', message: "an invoice 'not subject to VAT' may carry no VAT identifier: the company's tax number is needed" });
   }
 
+  // §19 UStG: a small business charges no VAT; drafts from before the setting was switched on may still.
+  if (company.smallBusiness && doc.lines.some((l) => l.vatCategory !== 'E')) {
+    out.push({ rule: 'UStG-19', field: 'lines', message: 'as a small business (Kleinunternehmer, §19 UStG) no VAT may be charged: set the lines to exempt' });
+  }
+
+  if (options.xrechnung ?? filled(customer.leitwegId)) out.push(...checkXRechnung(doc));
+  return out;
+}
+
+/** KoSIT's CIUS XRechnung (BR-DE-…): for buyers reached by Leitweg-ID. */
+export function checkXRechnung(doc: RenderableDocument): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  const { company, customer } = doc;
+  if (!filled(company.city)) out.push({ rule: 'BR-DE-3', field: 'company.city', message: "the company's city is missing" });
+  if (!filled(company.postcode)) out.push({ rule: 'BR-DE-4', field: 'company.postcode', message: "the company's postcode is missing" });
+  if (!filled(company.contactName)) out.push({ rule: 'BR-DE-5', field: 'company.contactName', message: 'XRechnung needs a contact person of the company (settings)' });
+  if (!filled(company.contactPhone ?? company.phone)) out.push({ rule: 'BR-DE-6', field: 'company.contactPhone', message: "XRechnung needs the contact person's phone number (settings)" });
+  if (!filled(company.contactEmail ?? company.email)) out.push({ rule: 'BR-DE-7', field: 'company.contactEmail', message: "XRechnung needs the contact person's e-mail address (settings)" });
+  if (!filled(customer.city)) out.push({ rule: 'BR-DE-8', field: 'customer.city', message: "the customer's city is missing" });
+  if (!filled(customer.postcode)) out.push({ rule: 'BR-DE-9', field: 'customer.postcode', message: "the customer's postcode is missing" });
+  if (!filled(customer.leitwegId)) out.push({ rule: 'BR-DE-15', field: 'customer.leitwegId', message: "XRechnung needs the customer's Leitweg-ID (buyer reference)" });
+  // BT-34 / BT-49: both parties' electronic addresses (XRechnung 3.0 takes them from the PEPPOL rules)
+  if (!filled(company.email ?? company.contactEmail)) out.push({ rule: 'PEPPOL-EN16931-R020', field: 'company.email', message: "XRechnung needs the company's e-mail address as its electronic address" });
+  if (!filled(customer.email)) out.push({ rule: 'PEPPOL-EN16931-R010', field: 'customer.email', message: "XRechnung needs the customer's e-mail address as its electronic address" });
+  if (doc.lines.some((l) => l.vatCategory === 'O')) out.push({ rule: 'BR-DE-14', field: 'lines', message: "XRechnung needs a VAT rate in every VAT breakdown, which 'not subject to VAT' cannot have" });
+  // BR-DE-1: payment instructions; an invoice to be paid by transfer needs the IBAN (BR-DE-23 via payment means 58).
+  if (doc.type === 'invoice' && doc.grossCents > 0 && !filled(company.iban)) {
+    out.push({ rule: 'BR-DE-1', field: 'company.iban', message: 'XRechnung needs payment instructions: enter the IBAN in the company settings' });
+  }
   return out;
 }
 

@@ -36,6 +36,11 @@ export const customerInput = z.strictObject({
   invoiceByPost: z.boolean().default(false),
   emailConsentAt: isoDate.nullish().transform((v) => v ?? null),
   vatId: optionalText(30),
+  /** Leitweg-ID (KoSIT): coarse address, optional fine address, two check digits, e.g. 991-12345-67 or 04011000-1234512345-06. */
+  leitwegId: optionalText(46).refine((v) => v === null || /^[0-9]{2,12}(-[0-9A-Z]{1,30})?-[0-9]{2}$/i.test(v), {
+    message: 'is not a Leitweg-ID (e.g. 04011000-1234512345-06)',
+    params: { code: 'customer.leitwegIdInvalid' },
+  }),
   notes: optionalMultiLine(5000),
 });
 export type CustomerInput = z.output<typeof customerInput>;
@@ -122,5 +127,9 @@ export const companyInput = z.strictObject({
   creditNoteNumberPattern: singleLineText({ min: 1, max: 40 }).default('GS-{YYYY}-{NNNNN}'),
   embedEInvoice: z.boolean().default(true),
   emailFooter: optionalMultiLine(2000),
+  contactName: optionalText(100),
+  contactPhone: optionalText(50),
+  contactEmail: optionalText(254),
+  smallBusiness: z.boolean().default(false),
 });
 export type CompanyInput = z.output<typeof companyInput>;

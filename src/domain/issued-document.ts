@@ -15,6 +15,8 @@ export interface DocumentCustomer {
   country: string;
   email: string | null;
   vatId: string | null;
+  /** Leitweg-ID (BT-10): the buyer is a public authority receiving XRechnung. Absent in snapshots before 0019. */
+  leitwegId?: string | null;
 }
 
 /**

@@ -95,6 +95,8 @@ export interface CustomerView {
   /** "E-Mail unzustellbar seit …": a bounce came back for the current address (ends when the address changes) */
   emailBounce: { since: string; address: string; reason: string | null } | null;
   vatId: string | null;
+  /** Leitweg-ID of a public-sector buyer (XRechnung) */
+  leitwegId: string | null;
   notes: string | null;
   createdAt: string;
   updatedAt: string;

@@ -29,6 +29,7 @@ export function presentCustomer(c: CustomerRow): CustomerView {
     emailConsentAt: c.email_consent_at,
     emailBounce: activeEmailBounce(c),
     vatId: c.vat_id,
+    leitwegId: c.leitweg_id,
     notes: c.notes,
     createdAt: c.created_at,
     updatedAt: c.updated_at,

@@ -17,6 +17,12 @@ describe('conformance corpus: every document Faktura can issue is a valid EN 169
       expect(await validateFacturXSchema(xml)).toEqual({ valid: true, errors: [] });
       // the official XSD from ../shared/fixtures, through the system's libxml2
       expect(xmllintValidate(xml).output).not.toContain('fails');
+      if (doc.customer.leitwegId) {
+        const xrechnung = buildFacturX(doc, { xrechnung: true });
+        expect(await validateFacturXSchema(xrechnung)).toEqual({ valid: true, errors: [] });
+        expect(xrechnung).toContain(`<ram:BuyerReference>${doc.customer.leitwegId}</ram:BuyerReference>`);
+        expect(xrechnung).toContain('urn:xeinkauf.de:kosit:xrechnung_3.0');
+      }
     });
   }
 

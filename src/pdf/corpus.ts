@@ -1,4 +1,5 @@
-import { computeTotals, creditNoteLines, type DocumentLineInput } from '../domain/document.ts';
+import { SMALL_BUSINESS_NOTE } from '../domain/company.ts';
+import { computeTotals, creditNoteLines, smallBusinessLines, type DocumentLineInput } from '../domain/document.ts';
 import type { RenderableDocument } from '../domain/issued-document.ts';
 import { sampleCompany, sampleDocument, sampleLines } from './sample.ts';
 
@@ -27,6 +28,7 @@ function build(name: string, lines: DocumentLineInput[], overrides: Partial<Rend
 
 const austrianBusiness = { ...sampleDocument().customer, companyName: 'Wiener Hörwelt GmbH', street: 'Kärntner Ring 5', postcode: '1010', city: 'Wien', country: 'AT', vatId: 'ATU12345678' };
 const swissBusiness = { ...sampleDocument().customer, companyName: 'Hörzentrum Zürich AG', street: 'Bahnhofstrasse 1', postcode: '8001', city: 'Zürich', country: 'CH', vatId: null };
+const publicBuyer = { ...sampleDocument().customer, companyName: 'Stadt Musterstadt, Bauamt', leitwegId: '04011000-1234512345-06', email: 'rechnungseingang@musterstadt.example' };
 const longText = 'Anpassung und Feineinstellung des Hörsystems mit Perzentilanalyse, Sprachverständlichkeitstest im Störgeräusch und ausführlicher Beratung zu Zubehör, Pflege und Batteriewechsel. '.repeat(6).trim();
 
 export function conformanceCorpus(): { name: string; doc: RenderableDocument }[] {
@@ -52,5 +54,8 @@ export function conformanceCorpus(): { name: string; doc: RenderableDocument }[]
       customer: austrianBusiness,
     }),
     build('english', sampleLines, { language: 'en' }),
+    build('small-business-19-UStG', smallBusinessLines(sampleLines, SMALL_BUSINESS_NOTE), { company: { ...sampleCompany, smallBusiness: true, vatId: null } }),
+    build('xrechnung-invoice', sampleLines, { customer: publicBuyer }),
+    build('xrechnung-credit-note', creditNoteLines(sampleLines), { type: 'creditNote', number: 'GS-2026-0003', cancels: { number: 'RE-2026-0044', issueDate: '2026-11-27' }, customer: publicBuyer }),
   ];
 }

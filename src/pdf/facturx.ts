@@ -18,6 +18,10 @@ export const FACTURX_FILENAME = 'factur-x.xml';
 /** BT-24: the specification identifier of the EN 16931 profile. */
 export const EN16931_GUIDELINE = 'urn:cen.eu:en16931:2017';
 export const FACTURX_CONFORMANCE_LEVEL = 'EN 16931';
+/** BT-24 of an XRechnung 3.0 (KoSIT's CIUS of EN 16931) and the business process PEPPOL's rules require (BT-23). */
+export const XRECHNUNG_GUIDELINE = 'urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0';
+export const XRECHNUNG_PROCESS = 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0';
+export const XRECHNUNG_FILENAME = 'xrechnung.xml';
 
 /** UN/ECE Recommendation 20 unit codes for the units people type; C62 ("one") otherwise. */
 const UNIT_CODES: ReadonlyArray<[RegExp, string]> = [
@@ -192,7 +196,12 @@ function paymentTermsText(doc: RenderableDocument): string {
   return doc.paymentTermsDays > 0 ? `Zahlbar innerhalb von ${doc.paymentTermsDays} Tagen ohne Abzug` : 'Zahlbar sofort ohne Abzug';
 }
 
-export function buildFacturX(doc: RenderableDocument): string {
+/**
+ * `xrechnung`: the same CII invoice as an XRechnung 3.0 for public-sector buyers (Leitweg-ID as
+ * BT-10, the seller contact BG-6 and payment instructions BG-16 are then required, BR-DE-1/2/15).
+ */
+export function buildFacturX(doc: RenderableDocument, options: { xrechnung?: boolean } = {}): string {
+  const xrechnung = options.xrechnung === true;
   if (doc.number === null) throw new Error(`document ${doc.id} has no number; drafts carry no e-invoice`);
   const sign: 1 | -1 = doc.type === 'creditNote' ? -1 : 1;
   const { company, customer } = doc;
@@ -202,6 +211,8 @@ export function buildFacturX(doc: RenderableDocument): string {
   const shipsIntraCommunity = lines.some((l) => l.category === 'K');
   // BR-O-02/03: an invoice "not subject to VAT" carries no VAT identifiers (the tax number identifies the seller).
   const notSubjectToVat = lines.some((l) => l.category === 'O');
+  const sellerPhone = company.contactPhone ?? company.phone;
+  const sellerEmail = company.contactEmail ?? company.email;
   const lineTotal = lines.reduce((s, l) => s + l.netCents, 0);
   const net = doc.netCents * sign;
   const vat = doc.vatCents * sign;
@@ -223,7 +234,11 @@ export function buildFacturX(doc: RenderableDocument): string {
       'xmlns:ram': 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
       'xmlns:udt': 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
     },
-    el('rsm:ExchangedDocumentContext', el('ram:GuidelineSpecifiedDocumentContextParameter', text('ram:ID', EN16931_GUIDELINE))),
+    el(
+      'rsm:ExchangedDocumentContext',
+      xrechnung && el('ram:BusinessProcessSpecifiedDocumentContextParameter', text('ram:ID', XRECHNUNG_PROCESS)),
+      el('ram:GuidelineSpecifiedDocumentContextParameter', text('ram:ID', xrechnung ? XRECHNUNG_GUIDELINE : EN16931_GUIDELINE)),
+    ),
     el(
       'rsm:ExchangedDocument',
       text('ram:ID', doc.number),
@@ -263,17 +278,21 @@ export function buildFacturX(doc: RenderableDocument): string {
       ),
       el(
         'ram:ApplicableHeaderTradeAgreement',
+        // BT-10: the Leitweg-ID routes the invoice inside the public authority (BR-DE-15)
+        text('ram:BuyerReference', customer.leitwegId ?? null),
         el(
           'ram:SellerTradeParty',
           // BR-CO-26: without a VAT id (BT-31) or register number (BT-30), the tax number identifies the seller (BT-29).
           !company.vatId && !company.registerNumber && text('ram:ID', company.taxNumber),
           text('ram:Name', company.name),
           company.registerNumber && el('ram:SpecifiedLegalOrganization', text('ram:ID', company.registerNumber)),
-          (company.phone || company.email) &&
+          // BG-6 seller contact: BT-41 person, BT-42 phone, BT-43 e-mail (BR-DE-2, 5, 6, 7)
+          (sellerPhone || sellerEmail || company.contactName) &&
             el(
               'ram:DefinedTradeContact',
-              company.phone && el('ram:TelephoneUniversalCommunication', text('ram:CompleteNumber', company.phone)),
-              company.email && el('ram:EmailURIUniversalCommunication', text('ram:URIID', company.email)),
+              text('ram:PersonName', company.contactName),
+              sellerPhone && el('ram:TelephoneUniversalCommunication', text('ram:CompleteNumber', sellerPhone)),
+              sellerEmail && el('ram:EmailURIUniversalCommunication', text('ram:URIID', sellerEmail)),
             ),
           el(
             'ram:PostalTradeAddress',
@@ -282,7 +301,7 @@ export function buildFacturX(doc: RenderableDocument): string {
             text('ram:CityName', company.city),
             text('ram:CountryID', company.country),
           ),
-          company.email && el('ram:URIUniversalCommunication', text('ram:URIID', company.email, { schemeID: 'EM' })),
+          (company.email ?? sellerEmail) && el('ram:URIUniversalCommunication', text('ram:URIID', company.email ?? sellerEmail, { schemeID: 'EM' })),
           // BT-31 VAT id and BT-32 tax number (§14 Abs. 4 Nr. 2 UStG: one of them is mandatory)
           company.vatId && !notSubjectToVat && el('ram:SpecifiedTaxRegistration', text('ram:ID', company.vatId.replace(/\s/g, ''), { schemeID: 'VA' })),
           company.taxNumber && el('ram:SpecifiedTaxRegistration', text('ram:ID', company.taxNumber, { schemeID: 'FC' })),
@@ -328,6 +347,8 @@ export function buildFacturX(doc: RenderableDocument): string {
             el('ram:PayeePartyCreditorFinancialAccount', text('ram:IBANID', company.iban.replace(/\s/g, '').toUpperCase()), text('ram:AccountName', company.name)),
             company.bic && el('ram:PayeeSpecifiedCreditorFinancialInstitution', text('ram:BICID', company.bic.replace(/\s/g, '').toUpperCase())),
           ),
+        // BR-DE-1: an XRechnung always carries payment instructions; a credit note's refund goes to an account we do not hold (1 = not defined).
+        xrechnung && doc.type === 'creditNote' && el('ram:SpecifiedTradeSettlementPaymentMeans', text('ram:TypeCode', '1')),
         ...groups.map(tradeTax),
         // BR-CO-25: a positive amount due needs a due date or payment terms.
         el(

@@ -30,6 +30,10 @@ export const sampleCompany: Company = {
   embedEInvoice: true,
   logo: null,
   emailFooter: null,
+  contactName: 'Jana Hoffmann',
+  contactPhone: '089 1234567-12',
+  contactEmail: 'buchhaltung@hoerakustik-mueller.de',
+  smallBusiness: false,
 };
 
 export const sampleLines: DocumentLineInput[] = [

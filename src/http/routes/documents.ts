@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DOCUMENT_SORTS, cancelDocument, createDocument, deleteDraft, finalizeDocument, getDocument, listDocuments, updateDocument } from '../../commands/documents.ts';
+import { DOCUMENT_SORTS, cancelDocument, createDocument, deleteDraft, documentXRechnung, finalizeDocument, getDocument, listDocuments, updateDocument } from '../../commands/documents.ts';
 import { documentInput, documentPatch } from '../../domain/inputs.ts';
 import { documentSendHistory } from '../../dispatch/history.ts';
 import type { DocumentListItem, Page } from '../api-types.ts';
@@ -61,6 +61,15 @@ export const documentRoutes =
       const confirmIssueDate = request.body?.confirmIssueDate === true;
       return presentDocument(await db.transaction().execute((trx) => finalizeDocument({ trx, actor, id: request.params.id, confirmIssueDate })));
     });
+
+    app.get(
+      '/api/documents/:id/xrechnung.xml',
+      { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'The XRechnung 3.0 (CII) of a final invoice or credit note for a customer with a Leitweg-ID', params: idParams } },
+      async (request, reply) => {
+        const { xml, filename } = await documentXRechnung(db, request.params.id);
+        return reply.header('content-type', 'application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').send(xml);
+      },
+    );
 
     app.post('/api/documents/:id/cancel', { preValidation: staffOnly, schema: { tags: ['documents'], summary: 'Cancel a final invoice with a credit note', params: idParams } }, async (request) => {
       const actor = requireActor(request);

@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { fieldErrors, generalError } from '../../lib/errors';
 import { SendHistory } from '../documents/SendHistory';
+import { CountrySelect } from '../../components/CountrySelect';
 import { EmailBounceNotice } from './EmailBounceNotice';
 import { CustomerAccount } from '../receivables/CustomerAccount';
 import { useFieldErrors } from '../../lib/hooks';
@@ -32,12 +33,13 @@ interface FormState {
   country: string;
   email: string;
   vatId: string;
+  leitwegId: string;
   invoiceByPost: boolean;
   emailConsentAt: string;
   notes: string;
 }
 
-const EMPTY: FormState = { number: '', salutation: '', firstName: '', lastName: '', companyName: '', street: '', postcode: '', city: '', country: 'DE', email: '', vatId: '', invoiceByPost: false, emailConsentAt: '', notes: '' };
+const EMPTY: FormState = { number: '', salutation: '', firstName: '', lastName: '', companyName: '', street: '', postcode: '', city: '', country: 'DE', email: '', vatId: '', leitwegId: '', invoiceByPost: false, emailConsentAt: '', notes: '' };
 
 function toForm(c: Customer): FormState {
   return {
@@ -52,6 +54,7 @@ function toForm(c: Customer): FormState {
     country: c.country,
     email: c.email ?? '',
     vatId: c.vatId ?? '',
+    leitwegId: c.leitwegId ?? '',
     invoiceByPost: c.invoiceByPost,
     emailConsentAt: c.emailConsentAt ?? '',
     notes: c.notes ?? '',
@@ -73,6 +76,7 @@ function toInput(f: FormState): CustomerInput {
     country: f.country.trim().toUpperCase() || 'DE',
     email: orNull(f.email),
     vatId: orNull(f.vatId),
+    leitwegId: orNull(f.leitwegId),
     invoiceByPost: f.invoiceByPost,
     emailConsentAt: orNull(f.emailConsentAt),
     notes: orNull(f.notes),
@@ -80,7 +84,7 @@ function toInput(f: FormState): CustomerInput {
 }
 
 const ADMIN_FIELDS = ['invoiceByPost', 'emailConsentAt', 'notes'];
-const CUSTOMER_FIELDS = ['number', 'salutation', 'firstName', 'lastName', 'companyName', 'street', 'postcode', 'city', 'country', 'email', 'vatId'];
+const CUSTOMER_FIELDS = ['number', 'salutation', 'firstName', 'lastName', 'companyName', 'street', 'postcode', 'city', 'country', 'email', 'vatId', 'leitwegId'];
 
 /** Kunde → tabs "Kunde" and "Administration" as in the reference, plus the customer's documents. */
 export function CustomerPage() {
@@ -246,7 +250,7 @@ export function CustomerPage() {
                     <TextInput label={t('customers.fields.city')} {...text('city')} />
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 3 }}>
-                    <TextInput label={t('customers.fields.country')} maxLength={2} {...text('country')} />
+                    <CountrySelect label={t('customers.fields.country')} value={form.country} onChange={(value) => set('country', value)} error={errors['country']} />
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 8 }}>
                     <TextInput label={t('customers.fields.email')} type="email" autoComplete="off" {...text('email')} />
@@ -254,6 +258,9 @@ export function CustomerPage() {
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 4 }}>
                     <TextInput label={t('customers.fields.vatId')} {...text('vatId')} />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 6 }}>
+                    <TextInput label={t('customers.fields.leitwegId')} description={t('customers.leitwegIdHint')} placeholder="04011000-1234512345-06" {...text('leitwegId')} />
                   </Grid.Col>
                 </Grid>
               </Paper>

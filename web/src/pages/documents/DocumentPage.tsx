@@ -1,6 +1,6 @@
 import { Alert, Anchor, Badge, Button, Grid, Group, Paper, Select, Skeleton, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCheck, IconDeviceFloppy, IconFileTypePdf, IconLock, IconReceiptRefund, IconTrash } from '@tabler/icons-react';
+import { IconCheck, IconDeviceFloppy, IconFileCode, IconFileTypePdf, IconLock, IconReceiptRefund, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -340,6 +340,11 @@ function FinalDocument({ doc }: { doc: FaktDocument }) {
             <Button component="a" href={`/api/documents/${doc.id}/pdf`} target="_blank" rel="noopener" leftSection={<IconFileTypePdf size={16} aria-hidden />} data-testid="open-pdf">
               {t('documents.openPdf')}
             </Button>
+            {doc.status !== 'draft' && doc.type !== 'quote' && customer.data?.leitwegId && (
+              <Button component="a" variant="default" href={`/api/documents/${doc.id}/xrechnung.xml`} download leftSection={<IconFileCode size={16} aria-hidden />} data-testid="download-xrechnung">
+                {t('documents.downloadXRechnung')}
+              </Button>
+            )}
             {doc.type === 'invoice' && doc.status === 'final' && (
               <Button variant="light" color="red" leftSection={<IconReceiptRefund size={16} aria-hidden />} onClick={() => setConfirmCancel(true)}>
                 {t('documents.cancel')}

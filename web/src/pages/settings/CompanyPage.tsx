@@ -6,28 +6,31 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client';
 import type { Company } from '../../api/types';
+import { CountrySelect } from '../../components/CountrySelect';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { PageHeader } from '../../components/PageHeader';
 import { generalError } from '../../lib/errors';
 import { useFieldErrors } from '../../lib/hooks';
 
-type TextKey = Exclude<keyof Company, 'paymentTermsDays' | 'embedEInvoice' | 'hasLogo'>;
+type TextKey = Exclude<keyof Company, 'paymentTermsDays' | 'embedEInvoice' | 'hasLogo' | 'smallBusiness'>;
 interface FormState {
   texts: Partial<Record<TextKey, string>>;
   paymentTermsDays: string;
   embedEInvoice: boolean;
+  smallBusiness: boolean;
 }
 
 const TEXT_KEYS: TextKey[] = [
   'name', 'street', 'postcode', 'city', 'country', 'vatId', 'taxNumber', 'iban', 'bic', 'bankName', 'email', 'phone', 'website',
   'managingDirector', 'registerCourt', 'registerNumber', 'invoiceNumberPattern', 'quoteNumberPattern', 'creditNoteNumberPattern', 'emailFooter',
+  'contactName', 'contactPhone', 'contactEmail',
 ];
 const REQUIRED: TextKey[] = ['name', 'street', 'postcode', 'city', 'country', 'invoiceNumberPattern', 'quoteNumberPattern', 'creditNoteNumberPattern'];
 
 function toForm(c: Company): FormState {
   const texts: Partial<Record<TextKey, string>> = {};
   for (const k of TEXT_KEYS) texts[k] = c[k] ?? '';
-  return { texts, paymentTermsDays: String(c.paymentTermsDays), embedEInvoice: c.embedEInvoice };
+  return { texts, paymentTermsDays: String(c.paymentTermsDays), embedEInvoice: c.embedEInvoice, smallBusiness: c.smallBusiness };
 }
 
 /** Firma: letterhead and legal data (§14 Abs. 4 UStG), logo and number patterns. */
@@ -50,6 +53,7 @@ export function CompanyPage() {
       }
       body['paymentTermsDays'] = Number(f.paymentTermsDays);
       body['embedEInvoice'] = f.embedEInvoice;
+      body['smallBusiness'] = f.smallBusiness;
       return api.put<Company>('/api/company', body);
     },
     onSuccess: (saved) => {
@@ -111,7 +115,15 @@ export function CompanyPage() {
               {field('street', 12)}
               {field('postcode', 3)}
               {field('city', 6)}
-              {field('country', 3)}
+              <Grid.Col span={{ base: 12, sm: 3 }}>
+                <CountrySelect
+                  label={t('company.fields.country')}
+                  value={form.texts.country ?? 'DE'}
+                  onChange={(value) => setForm((f) => (f ? { ...f, texts: { ...f.texts, country: value } } : f))}
+                  error={errors['country']}
+                  required
+                />
+              </Grid.Col>
               {field('email', 4)}
               {field('phone', 4)}
               {field('website', 4)}
@@ -195,6 +207,27 @@ export function CompanyPage() {
                   onChange={(e) => {
                     const checked = e.currentTarget.checked;
                     setForm((f) => (f ? { ...f, embedEInvoice: checked } : f));
+                  }}
+                />
+              </Grid.Col>
+            </Grid>
+          </Paper>
+          <Paper withBorder p="md">
+            <Title order={3} size="h5" mb="sm">
+              {t('company.sections.einvoice')}
+            </Title>
+            <Grid>
+              {field('contactName', 4, { description: t('company.contactHint') })}
+              {field('contactPhone', 4)}
+              {field('contactEmail', 4)}
+              <Grid.Col span={12}>
+                <Checkbox
+                  label={t('company.fields.smallBusiness')}
+                  description={t('company.smallBusinessHint')}
+                  checked={form.smallBusiness}
+                  onChange={(e) => {
+                    const checked = e.currentTarget.checked;
+                    setForm((f) => (f ? { ...f, smallBusiness: checked } : f));
                   }}
                 />
               </Grid.Col>
