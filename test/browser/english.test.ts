@@ -42,6 +42,10 @@ describe('the same work in English', () => {
     await page.getByText('Please enter a last name or a company.').waitFor();
     await page.getByLabel('Company', { exact: true }).fill('Seniorenresidenz Am Park gGmbH');
     await page.getByLabel('E-mail', { exact: true }).fill('verwaltung@residenz.example');
+    // an invoice over 250 € names the recipient's address (§14 Abs. 4 Nr. 1 UStG), or it cannot be finalised
+    await page.getByLabel('Street and number', { exact: true }).fill('Parkallee 3');
+    await page.getByLabel('Postcode', { exact: true }).fill('50667');
+    await page.getByLabel('City', { exact: true }).fill('Köln');
     await page.getByRole('tab', { name: 'Administration' }).click();
     await page.getByLabel('Invoice by post', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Save' }).click();

@@ -59,6 +59,7 @@ export async function startApp(extraEnv: Record<string, string> = {}, options: {
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
   });
+  if (!extraEnv['DATABASE_URL']) giveCompanyTaxNumber(join(dataDir, 'faktura.sqlite'));
   return {
     url,
     dataDir,
@@ -72,6 +73,25 @@ export async function startApp(extraEnv: Record<string, string> = {}, options: {
       if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The placeholder company as an admin leaves it after the first set-up, plus a tax number: §14 UStG
+ * (EN 16931 BR-CO-26) finalises nothing for a seller without tax number or VAT id. A seeded
+ * database keeps its own.
+ */
+function giveCompanyTaxNumber(file: string): void {
+  const Database: typeof import('better-sqlite3') = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Database(file);
+  try {
+    db.prepare(
+      `insert into company (id, name, street, postcode, city, country, tax_number, payment_terms_days, invoice_number_pattern, quote_number_pattern, credit_note_number_pattern, embed_einvoice, updated_at)
+       values (1, 'Meine Firma', 'Musterstraße 1', '12345', 'Musterstadt', 'DE', '214/5723/0815', 14, 'RE-{YYYY}-{NNNNN}', 'AN-{YYYY}-{NNNNN}', 'GS-{YYYY}-{NNNNN}', 1, ?)
+       on conflict (id) do update set tax_number = coalesce(company.tax_number, excluded.tax_number)`,
+    ).run(new Date().toISOString());
+  } finally {
+    db.close();
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {
