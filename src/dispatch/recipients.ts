@@ -195,3 +195,26 @@ export async function listRecipients(
   });
   return { items, total };
 }
+
+/**
+ * The customer ids of every recipient in a view of the dialog, in its order: what the header
+ * check box marks ("all recipients of the list", on every page, as in Auswertungen).
+ */
+export async function listRecipientIds(db: Executor, dispatchId: number, view: 'active' | 'removed' | 'ineligible'): Promise<number[]> {
+  await loadDispatch(db, dispatchId);
+  if (view === 'ineligible') {
+    const ids: number[] = [];
+    for await (const page of recipientPages(db, dispatchId, { includeRemoved: false })) for (const r of page) if (!r.eligible || r.issues.length > 0) ids.push(r.customerId);
+    return ids;
+  }
+  const rows = await db
+    .selectFrom('dispatch_recipients as r')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .select('r.customer_id')
+    .where('r.dispatch_id', '=', dispatchId)
+    .where('r.removed', '=', view === 'removed' ? 1 : 0)
+    .orderBy('c.number')
+    .orderBy('r.id')
+    .execute();
+  return rows.map((r) => r.customer_id);
+}

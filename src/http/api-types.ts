@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Company } from '../domain/company.ts';
-import type { DeliveryState, DispatchMode, DispatchStatus, RecipientIssue } from '../domain/dispatch.ts';
+import type { DeliveryState, DispatchMode, DispatchStatus, RecipientIssue, RecipientIssueCode } from '../domain/dispatch.ts';
 import type { DocumentStatus, DocumentType, Language, VatCategory, VatRate } from '../domain/document.ts';
 import type { customerInput, documentInput, documentPatch, lineInput } from '../domain/inputs.ts';
 import type { MailSettingsTable, TemplatesTable, UsersTable } from '../db/schema.ts';
@@ -22,7 +22,7 @@ import type { documentFilterBody, documentSelectionBody } from './schemas.ts';
 export type Role = UsersTable['role'];
 export type TemplateKind = TemplatesTable['kind'];
 export type SecurityMode = MailSettingsTable['security'];
-export type { DeliveryState, DispatchMode, DispatchStatus, DocumentStatus, DocumentType, Language, RecipientIssue, VatRate };
+export type { DeliveryState, DispatchMode, DispatchStatus, DocumentStatus, DocumentType, Language, RecipientIssue, RecipientIssueCode, VatRate };
 
 /** A page of a list (`page` counts from 1). */
 export interface Page<T> {

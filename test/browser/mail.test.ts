@@ -195,7 +195,8 @@ describe('templates and the SMTP outgoing server in the browser', () => {
     await page.getByText('Entfernt (2)').waitFor();
     await page.getByText('Entfernt (2)').click();
     await row('Klaus Wolf').waitFor();
-    await page.getByLabel('Alle Kunden dieser Seite markieren').check();
+    await page.getByLabel('Alle 2 Kunden der Liste markieren (alle Seiten)').click();
+    await expect.poll(() => page.getByTestId('recipient-selection').textContent()).toBe('2 markiert');
     await page.getByRole('button', { name: 'Wiederherstellen' }).click();
     await page.getByText('Entfernt (0)').waitFor();
     await page.getByText('In der Liste (3)').click();

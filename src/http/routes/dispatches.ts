@@ -7,7 +7,7 @@ import { getDispatch, listDispatches } from '../../dispatch/dispatch-view.ts';
 import { discardDispatch, fixRecipientAddress, markResend, removeIneligible, removeRecipients, restoreRecipients, startDispatch, updateDispatch } from '../../dispatch/draft.ts';
 import type { DispatchPorts } from '../../dispatch/ports.ts';
 import { previewRecipient, sendTestMessage } from '../../dispatch/preview.ts';
-import { listRecipients } from '../../dispatch/recipients.ts';
+import { listRecipientIds, listRecipients } from '../../dispatch/recipients.ts';
 import { printBatch, reportCsv } from '../../dispatch/report.ts';
 import { sendDispatch } from '../../dispatch/send.ts';
 import { DELIVERY_STATES, DISPATCH_MODES } from '../../domain/dispatch.ts';
@@ -105,6 +105,12 @@ export const dispatchRoutes =
         const result = await listRecipients(k, request.params.id, request.query);
         return { ...result, page: request.query.page, pageSize: request.query.pageSize } satisfies Page<RecipientView>;
       },
+    );
+
+    app.get(
+      '/api/dispatches/:id/recipient-ids',
+      { preValidation: staffOnly, schema: { tags, summary: 'Customer ids of every recipient in a view (all pages): what the header check box marks', params: idParams, querystring: z.strictObject({ view: z.enum(['active', 'removed', 'ineligible']).default('active') }) } },
+      async (request) => ({ customerIds: await listRecipientIds(k, request.params.id, request.query.view) }),
     );
 
     app.post('/api/dispatches/:id/recipients/remove', { preValidation: staffOnly, schema: { tags, params: idParams, body: customerIdsBody } }, async (request) => {

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Pagination, Paper, Progress, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Pagination, Paper, Progress, SegmentedControl, Table, Text } from '@mantine/core';
 import { IconDownload, IconSend } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -20,20 +20,48 @@ export function DispatchHistoryPage() {
   const locale = useLocale();
   const navigate = useNavigate();
   const [page, setPage] = useState(1);
+  // Drafts (nothing sent yet) apart from sent jobs.
+  const [kind, setKind] = useState<'sent' | 'drafts'>('sent');
   const list = useQuery({
-    queryKey: ['dispatch-ui', 'history', page],
-    queryFn: () => api.get<{ items: DispatchView[]; total: number }>(`/api/dispatches?page=${page}&pageSize=${PAGE_SIZE}`),
+    queryKey: ['dispatch-ui', 'history', kind, page],
+    queryFn: () => api.get<{ items: DispatchView[]; total: number; staleDrafts: number; staleDays: number }>(`/api/dispatches?kind=${kind}&page=${page}&pageSize=${PAGE_SIZE}`),
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.items.some((d) => d.status === 'sending') ? 2000 : false),
   });
+  const other = useQuery({
+    queryKey: ['dispatch-ui', 'history', kind === 'sent' ? 'drafts' : 'sent', 'count'],
+    queryFn: () => api.get<{ total: number }>(`/api/dispatches?kind=${kind === 'sent' ? 'drafts' : 'sent'}&page=1&pageSize=1`),
+  });
   const items = list.data?.items ?? [];
+  const counts = { sent: kind === 'sent' ? list.data?.total : other.data?.total, drafts: kind === 'drafts' ? list.data?.total : other.data?.total };
+  const everEmpty = list.isSuccess && other.isSuccess && list.data.total === 0 && other.data.total === 0;
   const number = (n: number) => n.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB');
   return (
     <>
       <PageHeader title={t('dispatchUi.history.title')} description={t('dispatchUi.history.description')} />
       <ErrorAlert error={list.error} />
       <Paper withBorder p="md">
-        {list.isSuccess && list.data.total === 0 ? (
+        <Group justify="space-between" mb="sm">
+          <SegmentedControl
+            key={`${counts.sent ?? ''}|${counts.drafts ?? ''}`}
+            size="xs"
+            value={kind}
+            onChange={(next) => {
+              setKind(next === 'drafts' ? 'drafts' : 'sent');
+              setPage(1);
+            }}
+            data={[
+              { value: 'sent', label: t('dispatchUi.history.tabSent', { count: counts.sent ?? 0 }) },
+              { value: 'drafts', label: t('dispatchUi.history.tabDrafts', { count: counts.drafts ?? 0 }) },
+            ]}
+          />
+        </Group>
+        {(list.data?.staleDrafts ?? 0) > 0 && (
+          <Alert color="yellow" variant="light" mb="sm" p="xs" data-testid="stale-drafts">
+            {t('dispatchUi.history.staleHint', { count: list.data?.staleDrafts ?? 0, days: list.data?.staleDays ?? 30 })}
+          </Alert>
+        )}
+        {everEmpty ? (
           <EmptyState
             icon={<IconSend size={26} />}
             title={t('dispatchUi.history.emptyTitle')}
@@ -51,7 +79,7 @@ export function DispatchHistoryPage() {
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('dispatchUi.history.number')}</Table.Th>
-                    <Table.Th>{t('dispatchUi.history.createdAt')}</Table.Th>
+                    <Table.Th>{t(kind === 'drafts' ? 'dispatchUi.history.createdAtDraft' : 'dispatchUi.history.createdAt')}</Table.Th>
                     <Table.Th>{t('dispatchUi.history.status')}</Table.Th>
                     <Table.Th>{t('dispatchUi.history.recipients')}</Table.Th>
                     <Table.Th w={300}>{t('dispatchUi.history.result')}</Table.Th>
@@ -69,11 +97,19 @@ export function DispatchHistoryPage() {
                             {t('dispatchUi.dialog.title', { id: d.id })}
                           </Anchor>
                         </Table.Td>
-                        <Table.Td>{formatDateTime(d.sendRequestedAt ?? d.createdAt, locale)}</Table.Td>
+                        {/* A draft was created, not started: it shows no "Gestartet" time. */}
+                        <Table.Td>{formatDateTime(d.status === 'draft' ? d.createdAt : (d.sendRequestedAt ?? d.createdAt), locale)}</Table.Td>
                         <Table.Td>
-                          <Badge variant="light" tt="none" color={d.status === 'completed' ? (x.failed + x.uncertain > 0 ? 'orange' : 'green') : d.status === 'sending' ? 'blue' : d.status === 'paused' ? 'orange' : 'gray'}>
-                            {t(`dispatchUi.status.${d.status}`)}
-                          </Badge>
+                          <Group gap={4} wrap="nowrap">
+                            <Badge variant="light" tt="none" color={d.status === 'completed' ? (x.failed + x.uncertain > 0 ? 'orange' : 'green') : d.status === 'sending' ? 'blue' : d.status === 'paused' ? 'orange' : 'gray'}>
+                              {t(`dispatchUi.status.${d.status}`)}
+                            </Badge>
+                            {d.stale && (
+                              <Badge variant="outline" color="yellow" tt="none" data-testid="stale-badge">
+                                {t('dispatchUi.history.stale')}
+                              </Badge>
+                            )}
+                          </Group>
                         </Table.Td>
                         <Table.Td>
                           {number(d.recipients.active)}

@@ -1,12 +1,14 @@
 import { ActionIcon, Alert, Badge, Button, Grid, Group, Pagination, Paper, ScrollArea, SegmentedControl, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconArrowBackUp, IconEye, IconMailForward, IconPrinter, IconSearch, IconSend, IconTrash, IconTrashX } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowBackUp, IconEye, IconMailForward, IconPrinter, IconRepeat, IconSearch, IconSend, IconTrash, IconTrashX, IconX } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router-dom';
 import { ApiError, api } from '../../api/client';
 import type { Template } from '../../api/types';
 import { useUser } from '../../auth/session';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLocale } from '../../lib/hooks';
 import { IncompleteNotice } from './IncompleteNotice';
@@ -16,9 +18,11 @@ import { TemplatePicker } from './TemplatePicker';
 import { dispatchKey, newIdempotencyKey, recipientsKey } from './api';
 import { isBlocked } from './issues';
 import { emptySelection, retainRows, type RowSelection } from './selection';
-import type { DispatchMode, DispatchView, RecipientPage } from './types';
+import type { DispatchMode, DispatchView, RecipientIssueCode, RecipientPage } from './types';
 
 type View = 'active' | 'ineligible' | 'removed';
+/** The order the removal's reasons are named in: the customer's own first, then the documents'. */
+const REASON_ORDER: readonly RecipientIssueCode[] = ['emailMissing', 'emailInvalid', 'invoiceByPost', 'documentNotFinal', 'documentCancelled', 'documentInActiveDispatch', 'alreadySent'];
 const PAGE_SIZE = 100;
 
 /**
@@ -38,6 +42,10 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const [picking, setPicking] = useState(false);
   const [previewFor, setPreviewFor] = useState<number | 'first' | null>(null);
   const [incomplete, setIncomplete] = useState<ApiError | null>(null);
+  const [discarding, setDiscarding] = useState(false);
+  // The header box marked every recipient of the view (all pages): a page change keeps them marked.
+  const [markedAll, setMarkedAll] = useState(false);
+  const navigate = useNavigate();
   // One key per dialog: a double click or a repeated request cannot start the dispatch twice.
   const idempotencyKey = useRef(newIdempotencyKey());
 
@@ -66,7 +74,20 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const blockedCount = dispatch.blockedRecipients ?? (ineligible.data?.items ?? []).filter(isBlocked).length;
   const warnings = (ineligible.data?.items ?? []).filter((r) => !isBlocked(r)).length;
 
-  useEffect(() => setSelection((s) => retainRows(s, rows.map((r) => r.customerId))), [rows]);
+  useEffect(() => {
+    if (!markedAll) setSelection((s) => retainRows(s, rows.map((r) => r.customerId)));
+  }, [rows, markedAll]);
+  const changeSelection = (next: RowSelection<number>) => {
+    setMarkedAll(false);
+    setSelection(next);
+  };
+  const markAll = useMutation({
+    mutationFn: () => api.get<{ customerIds: number[] }>(`/api/dispatches/${dispatch.id}/recipient-ids?view=${view}`),
+    onSuccess: (result) => {
+      setMarkedAll(true);
+      setSelection({ selected: new Set(result.customerIds), anchor: null });
+    },
+  });
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: dispatchKey(dispatch.id) });
@@ -80,24 +101,44 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const remove = useMutation({
     mutationFn: (customerIds: number[]) => api.post<{ removed: number }>(`/api/dispatches/${dispatch.id}/recipients/remove`, { customerIds }),
     onSuccess: async (result) => {
-      setSelection(emptySelection());
+      changeSelection(emptySelection());
       notifications.show({ message: t('dispatchUi.dialog.removed', { count: result.removed }) });
       await refresh();
     },
   });
   const removeIneligible = useMutation({
-    mutationFn: () => api.post<{ removedCustomerIds: number[]; excludedDocumentIds: number[] }>(`/api/dispatches/${dispatch.id}/recipients/remove-ineligible`),
+    mutationFn: () => api.post<{ removedCustomerIds: number[]; excludedDocumentIds: number[]; reasons: Partial<Record<RecipientIssueCode, number>> }>(`/api/dispatches/${dispatch.id}/recipients/remove-ineligible`),
     onSuccess: async (result) => {
-      setSelection(emptySelection());
-      notifications.show({ message: t('dispatchUi.dialog.removedIneligible', { count: result.removedCustomerIds.length, documents: result.excludedDocumentIds.length }) });
+      changeSelection(emptySelection());
+      // Which reasons, how many: "7 ohne E-Mail, 8 per Post, 29 bereits versendet".
+      const reasons = REASON_ORDER.filter((code) => (result.reasons[code] ?? 0) > 0)
+        .map((code) => t(`dispatchUi.reasons.${code}`, { count: result.reasons[code] }))
+        .join(', ');
+      notifications.show({ message: t('dispatchUi.dialog.removedIneligible', { count: result.removedCustomerIds.length, documents: result.excludedDocumentIds.length, reasons }) });
       if (view === 'ineligible') setView('active');
       await refresh();
+    },
+  });
+  const resend = useMutation({
+    mutationFn: (customerIds: number[]) => api.post<{ changed: number }>(`/api/dispatches/${dispatch.id}/recipients/resend`, { customerIds }),
+    onSuccess: async (_result, customerIds) => {
+      changeSelection(emptySelection());
+      notifications.show({ color: 'orange', message: t('dispatchUi.dialog.resendMarked', { count: customerIds.length }) });
+      await refresh();
+    },
+  });
+  const discard = useMutation({
+    mutationFn: () => api.send('DELETE', `/api/dispatches/${dispatch.id}`),
+    onSuccess: async () => {
+      notifications.show({ message: t('dispatchUi.dialog.discarded', { id: dispatch.id }) });
+      await queryClient.invalidateQueries({ queryKey: ['dispatch-ui', 'history'] });
+      navigate('/dispatches');
     },
   });
   const restore = useMutation({
     mutationFn: (customerIds: number[]) => api.post<{ restored: number }>(`/api/dispatches/${dispatch.id}/recipients/restore`, { customerIds }),
     onSuccess: async (result) => {
-      setSelection(emptySelection());
+      changeSelection(emptySelection());
       notifications.show({ message: t('dispatchUi.dialog.restored', { count: result.restored }) });
       await refresh();
     },
@@ -122,7 +163,7 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   };
 
   const selected = [...selection.selected];
-  const busy = remove.isPending || removeIneligible.isPending || restore.isPending;
+  const busy = remove.isPending || removeIneligible.isPending || restore.isPending || resend.isPending;
   const printHref = `/api/dispatches/${dispatch.id}/print`;
   const hasPostCustomers = (ineligible.data?.items ?? []).some((r) => r.invoiceByPost) || (view === 'removed' && rows.some((r) => r.invoiceByPost));
   const sendError = send.error instanceof ApiError && send.error.code === 'dispatch.incomplete' ? null : send.error;
@@ -136,7 +177,7 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
   const changeView = (next: string) => {
     setView(next === 'removed' ? 'removed' : next === 'ineligible' ? 'ineligible' : 'active');
     setPage(1);
-    setSelection(emptySelection());
+    changeSelection(emptySelection());
   };
 
   return (
@@ -148,9 +189,14 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
             {t('dispatchUi.dialog.subtitle', { count: dispatch.recipients.active })}
           </Text>
         </div>
-        <Button size="md" leftSection={<IconSend size={18} aria-hidden />} loading={send.isPending} onClick={() => send.mutate()}>
-          {t('dispatchUi.dialog.send')}
-        </Button>
+        <Group gap="xs">
+          <Button size="md" variant="default" color="red" leftSection={<IconX size={18} aria-hidden />} onClick={() => setDiscarding(true)}>
+            {t('dispatchUi.dialog.discard')}
+          </Button>
+          <Button size="md" leftSection={<IconSend size={18} aria-hidden />} loading={send.isPending} onClick={() => send.mutate()}>
+            {t('dispatchUi.dialog.send')}
+          </Button>
+        </Group>
       </Group>
 
       <Grid gap="md">
@@ -224,7 +270,7 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
         </Grid.Col>
       </Grid>
 
-      <ErrorAlert error={update.error ?? remove.error ?? removeIneligible.error ?? restore.error ?? test.error ?? sendError ?? recipients.error ?? ineligible.error} />
+      <ErrorAlert error={update.error ?? remove.error ?? removeIneligible.error ?? restore.error ?? resend.error ?? markAll.error ?? discard.error ?? test.error ?? sendError ?? recipients.error ?? ineligible.error} />
 
       <Paper withBorder p="md">
         <Group justify="space-between" mb="sm" gap="xs" role="toolbar" aria-label={t('dispatchUi.dialog.toolbar')}>
@@ -251,6 +297,11 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
                 <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} aria-hidden />} disabled={selected.length === 0} loading={remove.isPending} onClick={() => remove.mutate(selected)}>
                   {t('dispatchUi.dialog.remove')}
                 </Button>
+                <Tooltip label={t('dispatchUi.dialog.resendHint')} multiline w={280}>
+                  <Button size="xs" variant="light" color="orange" leftSection={<IconRepeat size={14} aria-hidden />} disabled={selected.length === 0} loading={resend.isPending} onClick={() => resend.mutate(selected)}>
+                    {t('dispatchUi.dialog.resend')}
+                  </Button>
+                </Tooltip>
                 <Button
                   size="xs"
                   color="red"
@@ -284,11 +335,20 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
         )}
         {view !== 'removed' && blockedCount === 0 && warnings > 0 && (
           <Alert color="yellow" variant="light" mb="sm" p="xs" icon={<IconAlertTriangle size={16} aria-hidden />}>
-            {t('dispatchUi.dialog.warningHint', { count: warnings })}
+            {t('dispatchUi.dialog.resendHintCount', { count: warnings })}
           </Alert>
         )}
         <div style={{ opacity: busy || (shown === undefined) ? 0.6 : 1 }}>
-          <RecipientsTable rows={rows} selection={selection} onSelectionChange={setSelection} editable={view !== 'removed'} onPreview={(id) => setPreviewFor(id)} onFixAddress={fixAddress} />
+          <RecipientsTable
+            rows={rows}
+            selection={selection}
+            onSelectionChange={changeSelection}
+            total={shown?.total ?? 0}
+            onSelectAll={() => markAll.mutate()}
+            editable={view !== 'removed'}
+            onPreview={(id) => setPreviewFor(id)}
+            onFixAddress={fixAddress}
+          />
         </div>
         {shown && shown.items.length === 0 && (
           <Text c="dimmed" size="sm" ta="center" py="lg">
@@ -323,12 +383,24 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
           setPicking(true);
         }}
         onRemoveCustomers={(ids) => remove.mutate(ids, { onSuccess: () => setIncomplete(null) })}
+        onResend={(ids) => resend.mutate(ids, { onSuccess: () => setIncomplete(null) })}
         onRemoveIneligible={() => removeIneligible.mutate(undefined, { onSuccess: () => setIncomplete(null) })}
         onShowIneligible={() => {
           setIncomplete(null);
           changeView('ineligible');
         }}
       />
+      <ConfirmModal
+        opened={discarding}
+        title={t('dispatchUi.confirm.discardTitle', { id: dispatch.id })}
+        confirmLabel={t('dispatchUi.confirm.discardConfirm')}
+        color="red"
+        loading={discard.isPending}
+        onClose={() => setDiscarding(false)}
+        onConfirm={() => discard.mutate()}
+      >
+        <Text size="sm">{t('dispatchUi.confirm.discardText', { count: dispatch.recipients.total })}</Text>
+      </ConfirmModal>
       <PreviewModal dispatchId={dispatch.id} customerId={previewFor} onClose={() => setPreviewFor(null)} />
     </Stack>
   );

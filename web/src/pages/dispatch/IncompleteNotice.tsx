@@ -1,5 +1,5 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconPrinter, IconSearch, IconServer, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconPrinter, IconRepeat, IconSearch, IconServer, IconTrash } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { ApiError } from '../../api/client';
@@ -22,6 +22,8 @@ export function IncompleteNotice(props: {
   onClose: () => void;
   onChooseTemplate: () => void;
   onRemoveCustomers: (ids: number[]) => void;
+  /** "Erneut senden": the person decides that these customers get their already sent documents again */
+  onResend: (ids: number[]) => void;
   onRemoveIneligible: () => void;
   onShowIneligible: () => void;
   printHref: string;
@@ -56,6 +58,11 @@ export function IncompleteNotice(props: {
                   {d.code === 'recipient.invoiceByPost' && (
                     <Button size="xs" variant="default" component="a" href={props.printHref} target="_blank" leftSection={<IconPrinter size={14} aria-hidden />}>
                       {t('dispatchUi.dialog.printPost')}
+                    </Button>
+                  )}
+                  {d.code === 'recipient.alreadySent' && ids.length > 0 && (
+                    <Button size="xs" variant="light" color="orange" leftSection={<IconRepeat size={14} aria-hidden />} loading={props.busy} onClick={() => props.onResend(ids)}>
+                      {t('dispatchUi.incomplete.resendThese', { count: ids.length })}
                     </Button>
                   )}
                   {CUSTOMER_LEVEL.has(d.code) && ids.length > 0 && (

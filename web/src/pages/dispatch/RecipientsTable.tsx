@@ -1,7 +1,7 @@
 import { ActionIcon, Box, Button, Group, Table, TextInput } from '@mantine/core';
 import { IconCheck, IconEye, IconPencil, IconX } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
-import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../lib/errors';
 import { formatMoney } from '../../lib/format';
@@ -9,7 +9,7 @@ import { useLocale } from '../../lib/hooks';
 import type { Locale } from '../../api/types';
 import { RowCheckbox } from '../../components/RowCheckbox';
 import { DocumentNumbers, IssueList, isBlocked } from './issues';
-import { clickRow, modifiersOf, type ClickModifiers, type RowSelection } from './selection';
+import { clickRow, dragRange, modifiersOf, type ClickModifiers, type RowSelection } from './selection';
 import type { RecipientView } from './types';
 
 /**
@@ -25,19 +25,51 @@ export function RecipientsTable(props: {
   editable: boolean;
   onPreview: (customerId: number) => void;
   onFixAddress: (customerId: number, email: string) => Promise<void>;
+  /** recipients in this view on all pages; the header box marks them all */
+  total: number;
+  onSelectAll: () => void;
 }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const ids = useMemo(() => props.rows.map((r) => r.customerId), [props.rows]);
-  const allOnPage = ids.length > 0 && ids.every((id) => props.selection.selected.has(id));
-  const someOnPage = ids.some((id) => props.selection.selected.has(id));
+  const count = props.selection.selected.size;
+  const allMarked = props.total > 0 && count >= props.total;
   const latest = useRef({ props, ids });
   latest.current = { props, ids };
+  // Strg + drag: where the drag started and what was marked then; a drag ends with the button.
+  const drag = useRef<{ start: number; base: RowSelection<number>; moved: boolean } | null>(null);
+  const suppressClick = useRef(false);
+  useEffect(() => {
+    const end = () => {
+      // A drag that ends on its first row is followed by that row's click: it must not toggle it.
+      // Ended elsewhere, no row gets a click; the flag is dropped after this event.
+      suppressClick.current = drag.current?.moved ?? false;
+      drag.current = null;
+      setTimeout(() => {
+        suppressClick.current = false;
+      }, 0);
+    };
+    document.addEventListener('mouseup', end);
+    return () => document.removeEventListener('mouseup', end);
+  }, []);
   const actions = useMemo<RowActions>(
     () => ({
       click: (customerId, modifiers, additive) => {
+        if (suppressClick.current) {
+          suppressClick.current = false;
+          return;
+        }
         const { props: p, ids: rowIds } = latest.current;
         p.onSelectionChange(clickRow(p.selection, rowIds, customerId, modifiers, additive));
+      },
+      dragStart: (customerId) => {
+        drag.current = { start: customerId, base: latest.current.props.selection, moved: false };
+      },
+      dragOver: (customerId) => {
+        const d = drag.current;
+        if (!d) return;
+        d.moved = d.moved || customerId !== d.start;
+        if (d.moved) latest.current.props.onSelectionChange(dragRange(d.base, latest.current.ids, d.start, customerId));
       },
       preview: (customerId) => latest.current.props.onPreview(customerId),
       fixAddress: (customerId, email) => latest.current.props.onFixAddress(customerId, email),
@@ -61,10 +93,10 @@ export function RecipientsTable(props: {
           <Table.Tr>
             <Table.Th>
               <RowCheckbox
-                label={t('dispatchUi.dialog.selectPage')}
-                checked={allOnPage}
-                indeterminate={someOnPage && !allOnPage}
-                onChange={() => props.onSelectionChange({ selected: allOnPage ? new Set() : new Set(ids), anchor: null })}
+                label={t('dispatchUi.dialog.selectAll', { count: props.total })}
+                checked={allMarked}
+                indeterminate={count > 0 && !allMarked}
+                onChange={() => (count > 0 ? props.onSelectionChange({ selected: new Set(), anchor: null }) : props.onSelectAll())}
               />
             </Table.Th>
             <Table.Th>{t('dispatchUi.col.customer')}</Table.Th>
@@ -90,14 +122,17 @@ export function RecipientsTable(props: {
 
 interface RowActions {
   click: (customerId: number, modifiers: ClickModifiers, additive: boolean) => void;
+  /** Strg + drag (the seed's "STRG-Taste + linke Maustaste gedrückt … nach unten ziehen") */
+  dragStart: (customerId: number) => void;
+  dragOver: (customerId: number) => void;
   preview: (customerId: number) => void;
   fixAddress: (customerId: number, email: string) => Promise<void>;
 }
 
 const stop = (e: MouseEvent) => e.stopPropagation();
-// Shift-click would otherwise select the text between the rows.
+// Shift-click would otherwise select the text between the rows, a Strg-drag the text under the pointer.
 const noTextSelection = (e: MouseEvent) => {
-  if (e.shiftKey) e.preventDefault();
+  if (e.shiftKey || e.ctrlKey || e.metaKey) e.preventDefault();
 };
 
 /** One recipient: plain elements (a page of 100 rows in milliseconds); the name is cut with "…" and shown whole on hover. */
@@ -106,7 +141,19 @@ const RecipientRow = memo(function RecipientRow({ r, selected, editable, t, loca
   const docs = r.documents.filter((d) => !d.excluded);
   const previewLabel = t('dispatchUi.preview.forRecipient', { name: r.name });
   return (
-    <tr aria-selected={selected} data-blocked={blocked || undefined} data-customer={r.name} onMouseDown={noTextSelection} onClick={(e) => actions.click(r.customerId, modifiersOf(e), false)}>
+    <tr
+      aria-selected={selected}
+      data-blocked={blocked || undefined}
+      data-customer={r.name}
+      onMouseDown={(e) => {
+        noTextSelection(e);
+        if ((e.ctrlKey || e.metaKey) && e.button === 0) actions.dragStart(r.customerId);
+      }}
+      onMouseEnter={(e) => {
+        if ((e.buttons & 1) !== 0) actions.dragOver(r.customerId);
+      }}
+      onClick={(e) => actions.click(r.customerId, modifiersOf(e), false)}
+    >
       <td onClick={stop}>
         <RowCheckbox
           label={t('dispatchUi.dialog.selectRow', { name: r.name })}

@@ -7,11 +7,16 @@ import { formatDate } from '../../lib/format';
 import { useLocale } from '../../lib/hooks';
 import type { RecipientIssue, RecipientView } from './types';
 
-function firstSentAt(issue: RecipientIssue): string | null {
+/** The earlier send of an already sent document: when, to which address, by which Versandauftrag. */
+function firstSend(issue: RecipientIssue): { at: string | null; to: string; dispatchId: number | null } {
   const sent: unknown = issue.meta?.['sent'];
-  if (!Array.isArray(sent)) return null;
-  const first: unknown = sent[0];
-  return typeof first === 'object' && first !== null && 'at' in first && typeof first.at === 'string' ? first.at : null;
+  const first: unknown = Array.isArray(sent) ? sent[0] : undefined;
+  if (typeof first !== 'object' || first === null) return { at: null, to: '', dispatchId: null };
+  return {
+    at: 'at' in first && typeof first.at === 'string' ? first.at : null,
+    to: 'to' in first && typeof first.to === 'string' ? first.to : '',
+    dispatchId: 'dispatchId' in first && typeof first.dispatchId === 'number' ? first.dispatchId : null,
+  };
 }
 
 function dispatchIds(issue: RecipientIssue): string {
@@ -24,8 +29,10 @@ export function issueText(t: TFunction, issue: RecipientIssue, recipient: Pick<R
   const numbers = (issue.documentIds ?? []).map((id) => recipient.documents.find((d) => d.id === id)?.number ?? t('dispatchUi.draftNumber')).join(', ');
   switch (issue.code) {
     case 'alreadySent': {
-      const at = firstSentAt(issue);
-      return t('dispatchUi.issues.alreadySent', { date: at ? formatDate(at, locale) : '', numbers });
+      const sent = firstSend(issue);
+      const values = { date: sent.at ? formatDate(sent.at, locale) : '', to: sent.to, dispatch: sent.dispatchId ?? '', numbers };
+      if (issue.meta?.['resend'] === true) return t('dispatchUi.issues.resend', values);
+      return t(sent.dispatchId === null ? 'dispatchUi.issues.alreadySentNoDispatch' : 'dispatchUi.issues.alreadySent', values);
     }
     case 'documentInActiveDispatch':
       return t('dispatchUi.issues.documentInActiveDispatch', { numbers, dispatches: dispatchIds(issue) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickRow, emptySelection, retainRows } from './selection';
+import { clickRow, dragRange, emptySelection, retainRows } from './selection';
 
 const rows = [1, 2, 3, 4, 5, 6];
 const plain = { ctrl: false, shift: false };
@@ -38,5 +38,15 @@ describe('desktop-style row selection', () => {
     expect([...s.selected]).toEqual([3]);
     expect([...retainRows(s, [1, 2]).selected]).toEqual([]);
     expect(retainRows(s, [1, 2]).anchor).toBeNull();
+  });
+});
+
+describe('Strg + drag', () => {
+  it('marks the rows from the start of the drag to the row under the pointer, in either direction, keeping earlier marks', () => {
+    const base = { selected: new Set([1]), anchor: 1 };
+    expect([...dragRange(base, rows, 3, 5).selected].sort()).toEqual([1, 3, 4, 5]);
+    // Dragging back up shrinks the range again: it is measured from the base each time.
+    expect([...dragRange(base, rows, 3, 2).selected].sort()).toEqual([1, 2, 3]);
+    expect(dragRange(base, rows, 3, 99)).toBe(base);
   });
 });

@@ -51,3 +51,17 @@ export function retainRows<K>(state: RowSelection<K>, rows: readonly K[]): RowSe
   if (selected.size === state.selected.size) return state;
   return { selected, anchor: state.anchor !== null && present.has(state.anchor) ? state.anchor : null };
 }
+
+/**
+ * Strg + drag (the seed: "STRG-Taste + linke Maustaste gedrückt halten und den Mauszeiger nach
+ * unten über die Kunden ziehen"): the rows from where the drag started to the row under the
+ * pointer are marked, added to what was marked when the drag began.
+ */
+export function dragRange<K>(base: RowSelection<K>, rows: readonly K[], start: K, current: K): RowSelection<K> {
+  const from = rows.indexOf(start);
+  const to = rows.indexOf(current);
+  if (from < 0 || to < 0) return base;
+  const next = new Set(base.selected);
+  for (const k of rows.slice(Math.min(from, to), Math.max(from, to) + 1)) next.add(k);
+  return { selected: next, anchor: start };
+}

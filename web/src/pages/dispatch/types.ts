@@ -14,6 +14,7 @@ export type {
   PreviewView,
   RecipientDelivery,
   RecipientIssue,
+  RecipientIssueCode,
   RecipientView,
 } from '../../../../src/http/api-types.ts';
 

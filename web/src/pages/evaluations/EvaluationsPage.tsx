@@ -94,8 +94,13 @@ export function EvaluationsPage() {
 
   const selectionBody = (): DispatchSelection | null => bodyOf(selection, body);
   const createDispatch = useMutation({
-    mutationFn: (sel: DispatchSelection) => api.post<DispatchView>('/api/dispatches', sel),
-    onSuccess: (dispatch) => navigate(`/dispatch/${dispatch.id}`),
+    mutationFn: (sel: DispatchSelection) => api.post<DispatchView & { existing: boolean; added: number }>('/api/dispatches', sel),
+    onSuccess: (dispatch) => {
+      // An open draft already held these invoices (e.g. the back button and the same click again):
+      // the server opened it instead of a second copy; say so.
+      if (dispatch.existing) notifications.show({ color: 'orange', message: t('dispatchUi.evaluations.existingDraft', { id: dispatch.id, added: dispatch.added }) });
+      navigate(`/dispatch/${dispatch.id}`);
+    },
   });
   const print = useMutation({
     mutationFn: (sel: DispatchSelection) => postForBlob('/api/documents/print', sel),
