@@ -125,8 +125,25 @@ export class Api {
     return id;
   }
 
+  private companyReady = false;
+
+  /**
+   * A company as an admin leaves it after the first set-up: §14 UStG (and EN 16931 BR-CO-26) need
+   * a tax number or VAT id before anything can be finalised. Set once, where none is set yet.
+   */
+  async companyTaxNumber(): Promise<void> {
+    if (this.companyReady) return;
+    const company = await this.get('/api/company');
+    if (typeof company === 'object' && company !== null && !field(company, 'taxNumber') && !field(company, 'vatId')) {
+      const { hasLogo: _logo, ...data } = { ...company, hasLogo: undefined };
+      await this.send('PUT', '/api/company', { ...data, taxNumber: '214/5723/0815' });
+    }
+    this.companyReady = true;
+  }
+
   /** A final invoice (numbered, PDF archived) for the customer; returns its id and number. */
   async invoice(customerId: number, description: string, unitPriceCents: number, type: 'invoice' | 'quote' = 'invoice'): Promise<{ id: number; number: string }> {
+    await this.companyTaxNumber();
     const created = await this.send('POST', '/api/documents', { type, customerId, lines: [{ description, quantity: 1, unit: 'Stk', unitPriceCents, vatRate: 19 }] });
     const id = field(created, 'id');
     if (typeof id !== 'number') throw new Error('no document id');
