@@ -70,15 +70,16 @@ describe.each(testDialects)('dispatch: pause → fix → resume on %s', (dialect
     worker.wake();
     await waitFor(async () => (await dispatch()).status === 'completed', { progress: () => attempts.length, what: 'completion after the resume' });
 
-    // Queue order: the recipients that never had their turn were handed to SMTP (marked
-    // `sending`) before any re-queued one.
+    // Queue order: the recipients that never had their turn were handed to the connections
+    // before the re-queued ones. A message is marked `sending` when its connection is ready, so
+    // with two connections one re-queued message may be marked just before the last untried one.
     const end = await rows();
     const untried = new Set(paused.filter((r) => r.state === 'queued').map((r) => r.id));
     const markedAt = (r: { last_attempt_at: string | null }) => r.last_attempt_at ?? '';
     const lastUntried = end.filter((r) => untried.has(r.id)).map(markedAt).sort().at(-1) ?? '';
-    const firstRequeued = end.filter((r) => !untried.has(r.id)).map(markedAt).sort()[0] ?? '';
+    const requeuedEarlier = end.filter((r) => !untried.has(r.id) && markedAt(r) < lastUntried);
     expect(untried.size).toBeGreaterThan(0);
-    expect(lastUntried <= firstRequeued, `${lastUntried} <= ${firstRequeued}`).toBe(true);
+    expect(requeuedEarlier.length, JSON.stringify(end)).toBeLessThanOrEqual(1);
     expect(attempts.length - before).toBe(end.length);
     const sentTo = end.filter((r) => r.state === 'sent').map((r) => r.to_email);
     expect(sentTo.sort()).toEqual([bad[0], bad[1], ...good].sort());

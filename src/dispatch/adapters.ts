@@ -70,13 +70,14 @@ export function mailerFromSettings(
     version,
     settingsVersion: options.settingsVersion,
     server: `${settings.host}:${settings.port}`,
-    async send(message: OutgoingMessage) {
+    async send(message: OutgoingMessage, hooks) {
       const mail = composeMessage({ settings, subject: message.subject, text: message.text, html: message.html, to: message.to, attachments: message.attachments, messageId: message.messageId, returnPath: verpFor(settings, message.messageId) });
-      const info = await transport.sendMail(mail);
+      const info = await transport.sendMail(mail, hooks);
       return { messageId: info.messageId || message.messageId, response: info.response };
     },
     classify: classifyForDispatch,
     close: () => transport.close(),
+    warm: () => transport.warm(),
   };
 }
 

@@ -63,8 +63,16 @@ export interface Mailer {
   settingsVersion?: number | undefined;
   /** the server the messages go to (host:port), recorded with each attempt */
   server?: string | undefined;
-  /** Sends one message. It may take over the attachments' bytes (moved to the SMTP thread): do not use them afterwards. */
-  send(message: OutgoingMessage): Promise<SendResult>;
+  /**
+   * Sends one message. It may take over the attachments' bytes (moved to the SMTP thread): do not
+   * use them afterwards. With `hooks.ready`, the content is sent only after `ready` resolved true,
+   * which is called once a connection is ready to carry it (connected, greeted, TLS and login done,
+   * envelope accepted, the server waiting for the content); otherwise the send fails and nothing
+   * of the message was transmitted.
+   */
+  send(message: OutgoingMessage, hooks?: { ready(): Promise<boolean> }): Promise<SendResult>;
+  /** Starts what sending needs (the SMTP thread) ahead of the first message. */
+  warm?(): void;
   classify(error: unknown): ClassifiedFailure;
   close(): void;
 }

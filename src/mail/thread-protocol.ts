@@ -13,9 +13,24 @@ export interface SmtpThreadData {
 export interface SmtpThreadRequest {
   id: number;
   mail: SendMailOptions;
+  /**
+   * Hold the message's content until the owner says go: the thread answers `ready` once a
+   * connection (connected, greeted, TLS and login done) has the envelope accepted and the server
+   * waits for the content (DATA, 354), and sends the content only after a `go` with `proceed`.
+   */
+  gate?: boolean;
 }
 
-export type SmtpThreadResponse = { id: number; ok: true; messageId: string; response: string } | { id: number; ok: false; error: SerializedError };
+/** The owner's answer to `ready`: send the content, or abort the transaction before any of it. */
+export interface SmtpThreadGo {
+  go: number;
+  proceed: boolean;
+}
+
+export type SmtpThreadResponse =
+  | { id: number; ok: true; messageId: string; response: string }
+  | { id: number; ok: false; error: SerializedError }
+  | { id: number; ready: true };
 
 /**
  * An error as plain data. Errors cross threads by structured clone, which keeps only name and

@@ -2,7 +2,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Worker } from 'node:worker_threads';
 import { startBundledThread } from '../threads.ts';
 import type { MailSettings } from './settings.ts';
-import { deserializeError, type SmtpThreadData, type SmtpThreadRequest, type SmtpThreadResponse } from './thread-protocol.ts';
+import { deserializeError, type SmtpThreadData, type SmtpThreadGo, type SmtpThreadRequest, type SmtpThreadResponse } from './thread-protocol.ts';
 import type { SmtpTimeouts } from './transport.ts';
 
 /**
@@ -20,7 +20,9 @@ export interface ThreadedTransport {
    * Sends one message. Attachment bytes that are a Buffer of their own (not a slice of a shared
    * one) are moved to the thread, not copied: after the call they are empty here.
    */
-  sendMail(mail: SendMailOptions): Promise<{ messageId: string; response: string }>;
+  sendMail(mail: SendMailOptions, hooks?: SendHooks): Promise<{ messageId: string; response: string }>;
+  /** Starts the thread now (it would start with the first message), so the first message does not wait for it. */
+  warm(): void;
   /** Closes the pool once the thread has taken the messages already given to it; the thread then ends. */
   close(): void;
 }
@@ -32,9 +34,20 @@ export interface ThreadedTransport {
  */
 const YOUNG_GENERATION_MB = 8;
 
+export interface SendHooks {
+  /**
+   * Called once a connection is ready to carry the message: open, greeted, TLS and login done,
+   * envelope accepted, the server waiting for the content (DATA answered 354). The content is sent
+   * only if it resolves true; otherwise the transaction is aborted before any content and the
+   * send fails (code EWITHDRAWN). Messages need a Message-ID for this.
+   */
+  ready(): Promise<boolean>;
+}
+
 interface Pending {
   resolve: (info: { messageId: string; response: string }) => void;
   reject: (error: Error) => void;
+  hooks: SendHooks | undefined;
 }
 
 export function createThreadedMailTransport(settings: MailSettings, timeouts: SmtpTimeouts, options: { perProcessRateLimit?: boolean } = {}): ThreadedTransport {
@@ -50,6 +63,16 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     w.on('message', (response: SmtpThreadResponse) => {
+      if ('ready' in response) {
+        const hooks = pending.get(response.id)?.hooks;
+        const answer = (proceed: boolean) => {
+          const go: SmtpThreadGo = { go: response.id, proceed };
+          if (worker === w) w.postMessage(go);
+        };
+        if (!hooks) answer(true);
+        else hooks.ready().then(answer, () => answer(false));
+        return;
+      }
       const p = pending.get(response.id);
       pending.delete(response.id);
       if (pending.size === 0) w.unref();
@@ -72,7 +95,16 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
   };
 
   return {
-    sendMail(mail) {
+    warm() {
+      if (closed || worker) return;
+      try {
+        worker = start();
+        worker.unref();
+      } catch {
+        // it is started again with the first message, which then reports the failure
+      }
+    },
+    sendMail(mail, hooks) {
       if (closed) return Promise.reject(new Error('the SMTP transport is closed'));
       let w: Worker;
       try {
@@ -82,10 +114,10 @@ export function createThreadedMailTransport(settings: MailSettings, timeouts: Sm
       }
       return new Promise((resolve, reject) => {
         const id = nextId++;
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, hooks });
         // Keeps the process alive while a message is on its way, not while the thread idles.
         w.ref();
-        const request: SmtpThreadRequest = { id, mail };
+        const request: SmtpThreadRequest = { id, mail, ...(hooks ? { gate: true } : {}) };
         try {
           w.postMessage(request, ownedBuffers(mail));
         } catch (error) {

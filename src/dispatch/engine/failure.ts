@@ -44,7 +44,10 @@ export async function recordFailure(
       .updateTable('deliveries')
       .set((eb) => ({
         state: notRecipientsFault ? 'queued' : retry ? 'retrying' : 'failed',
-        attempts: notRecipientsFault && wasSending ? eb('attempts', '-', 1) : wasSending ? eb.ref('attempts') : attempt,
+        // The mark counted the attempt; a rejected login or refused connection gives it back. Not
+        // marked (it failed before a connection was ready to carry it): counted here, unless it
+        // was not the recipient's fault.
+        attempts: wasSending ? (notRecipientsFault ? eb('attempts', '-', 1) : eb.ref('attempts')) : notRecipientsFault ? eb.ref('attempts') : attempt,
         next_attempt_at: next,
         lease_owner: null,
         lease_until: null,

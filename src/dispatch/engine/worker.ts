@@ -5,7 +5,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF_MS, type ClassifiedFailure } from '../.
 import type { DispatchPorts, Mailer } from '../ports.ts';
 import { claimBatch } from './claim.ts';
 import { recordFailure } from './failure.ts';
-import { OutcomeWriter } from './group-commit.ts';
+import { OutcomeWriter, type MarkOutcome } from './group-commit.ts';
 import { releaseClaims, renewLeases, sweepExpired } from './lease.ts';
 import { MessagePreparer } from './prepare.ts';
 import { DbRateLimiter, type BucketSpec } from './rate-limit.ts';
@@ -21,9 +21,10 @@ export type { WorkerLog } from './types.ts';
  * outcomes.ts (recording `sent` and marking `sending`), rate-limit.ts (the global limit).
  *
  * Guarantees (see DESIGN "the dispatch job is a transactional outbox"):
- * - state before side effect: a delivery is `sending` (attempt counted) before the message is
- *   handed to SMTP and `sent` (message id, server reply, each document's lastSentAt/To, in one
- *   transaction) right after the 250;
+ * - state before side effect: a delivery is `sending` (attempt counted, with its Message-ID and
+ *   server) before its content goes out, and only once a connection is ready to carry it (open,
+ *   greeted, TLS and login done, envelope accepted, DATA answered 354); `sent` (message id, server
+ *   reply, each document's lastSentAt/To, in one transaction) right after the 250;
  * - a worker that dies leaves `sending` rows whose lease expires: any worker's sweep turns them
  *   into `uncertain`, never re-sent automatically; claimed rows that never reached `sending` just
  *   become claimable again when their lease runs out;
@@ -40,11 +41,11 @@ export type { WorkerLog } from './types.ts';
  * - claims and message preparation work in batches: one claim statement for several deliveries,
  *   then their documents, customers and archived PDFs in one query each, composed while the
  *   connections are busy with earlier messages;
- * - each connection is a "lane" that sends one message after the other. When a message got its
- *   250, the lane records `sent` for it and marks its next message `sending` in one transaction,
- *   and the lanes that reach that point in the same moment share it (group commit, `OutcomeWriter`).
- *   So a row is `sending` only while a connection works on it or until that shared commit, never
- *   more rows than connections: a crash leaves at most `poolSize` uncertain deliveries per worker;
+ * - each connection is a "lane" that sends one message after the other. Its `sent` records and
+ *   `sending` marks are shared with the other lanes' that arrive in the same moment (group commit,
+ *   `OutcomeWriter`). So a row is `sending` only while a connection carries it in DATA or until
+ *   its `sent` commits: a crash leaves at most `poolSize` uncertain deliveries per worker, and
+ *   only messages that really were in their DATA phase (test/dispatch-crash-data.test.ts);
  * - the production mailer (../adapters.ts) encodes and sends in a thread of its own
  *   (mail/transport-thread.ts): this thread keeps only the database work and composing.
  */
@@ -277,6 +278,8 @@ class DispatchEngine implements DispatchWorker {
     }
     const old = this.mailer;
     this.mailer = fresh;
+    // The SMTP thread starts now, not with the first message.
+    fresh?.warm?.();
     // Messages built with the old settings (sender name, Message-ID domain) are built again.
     this.queue.unshift(...this.ready.map((p) => p.c));
     this.ready = [];
@@ -361,52 +364,59 @@ class DispatchEngine implements DispatchWorker {
   }
 
   /**
-   * One SMTP connection's sequence of messages. Before each message the lane marks it `sending`;
-   * that commit also records `sent` for the lane's previous message, so between two messages a
-   * lane costs one shared database commit.
+   * One SMTP connection's sequence of messages. A message is marked `sending` only when a
+   * connection is ready to carry it: the SMTP thread asks (`ready`) once the connection is open,
+   * greeted, encrypted and logged in, the envelope is accepted and the server waits for the
+   * content; the content follows only after the mark committed. So a crash leaves `sending` (later
+   * `uncertain`) only messages that were really in their DATA phase, and a refused mark (paused,
+   * cancelled, lease lost, settings changed) withdraws the message before any of it was sent.
+   * `sent` is recorded right after the server's 250, shared with other lanes' commits.
    */
   private async lane(first: Prepared, mailer: Mailer): Promise<void> {
     let next: Prepared | undefined = first;
-    let accepted: Accepted | undefined;
+    const recording: Promise<void>[] = [];
     while (next) {
       const p: Prepared = next;
-      const previous = accepted;
-      accepted = undefined;
+      next = undefined;
       const mark = { c: p.c, messageId: p.message.messageId, server: mailer.server ?? null, settingsVersion: mailer.settingsVersion ?? null };
-      const outcome = await this.writer.submit({ sent: previous, mark });
-      if (previous) this.active.delete(previous.c.id);
-      if (outcome === 'stale') {
-        // The mail settings were saved after this pool was opened: the message is built again and
-        // sent with the new ones (still claimed by this worker), this lane and its pool end.
-        this.active.delete(p.c.id);
-        this.settingsStale = true;
-        this.queue.unshift(p.c);
-        this.wake();
-        next = undefined;
-        continue;
-      }
-      if (outcome !== 'marked') {
-        // Paused, cancelled, or the lease was lost: not ours to send.
-        this.active.delete(p.c.id);
-        await this.release([p.c.id]).catch((error: unknown) => this.log('warn', 'releasing a claim failed', { deliveryId: p.c.id, error: String(error) }));
-        next = this.nextReady(mailer);
-        continue;
-      }
+      let outcome: MarkOutcome | undefined;
       try {
-        const result = await mailer.send(p.message);
-        accepted = { c: p.c, documentIds: p.documentIds, result };
+        const result = await mailer.send(p.message, {
+          ready: async () => {
+            outcome = await this.writer.submit({ mark });
+            return outcome === 'marked';
+          },
+        });
+        if (outcome !== 'marked') this.log('error', 'a message was sent without being marked sending first', { deliveryId: p.c.id });
+        recording.push(this.recordSent({ c: p.c, documentIds: p.documentIds, result }));
       } catch (error) {
-        await this.recordFailure(p.c, p.c.attempts + 1, mailer.classify(error), mailer.limits.maxAttempts, true).catch((e: unknown) =>
-          this.log('error', 'recording a failed delivery failed', { deliveryId: p.c.id, error: String(e) }),
-        );
         this.active.delete(p.c.id);
+        if (outcome === 'stale') {
+          // The mail settings were saved after this pool was opened: the message is built again and
+          // sent with the new ones (still claimed by this worker), this lane and its pool end.
+          this.settingsStale = true;
+          this.queue.unshift(p.c);
+          this.wake();
+          break;
+        }
+        if (outcome !== undefined && outcome !== 'marked') {
+          // Paused, cancelled, or the lease was lost: not ours to send; nothing of it was sent.
+          await this.release([p.c.id]).catch((e: unknown) => this.log('warn', 'releasing a claim failed', { deliveryId: p.c.id, error: String(e) }));
+        } else {
+          await this.recordFailure(p.c, p.c.attempts + 1, mailer.classify(error), mailer.limits.maxAttempts, outcome === 'marked').catch((e: unknown) =>
+            this.log('error', 'recording a failed delivery failed', { deliveryId: p.c.id, error: String(e) }),
+          );
+        }
       }
       next = this.nextReady(mailer);
     }
-    if (accepted) {
-      await this.writer.submit({ sent: accepted });
-      this.active.delete(accepted.c.id);
-    }
+    await Promise.all(recording);
+  }
+
+  /** Records `sent` for a message the server accepted (group commit with the other lanes). */
+  private async recordSent(accepted: Accepted): Promise<void> {
+    await this.writer.submit({ sent: accepted });
+    this.active.delete(accepted.c.id);
   }
 
   private recordFailure(c: Claimed, attempt: number, failure: ClassifiedFailure, maxAttempts: number, wasSending: boolean): Promise<void> {
