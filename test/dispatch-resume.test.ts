@@ -51,12 +51,13 @@ describe.each(testDialects)('dispatch: pause → fix → resume on %s', (dialect
     expect((await t.staff.post(`/api/dispatches/${id}/send`)).statusCode).toBe(202);
     worker.wake();
     const dispatch = async () => (await t.staff.get(`/api/dispatches/${id}`)).json();
-    const rows = () => t.testDb.db.kysely.selectFrom('deliveries').select(['id', 'to_email', 'state', 'last_attempt_at']).where('dispatch_id', '=', id).orderBy('id').execute();
+    const rows = () => t.testDb.db.kysely.selectFrom('deliveries').select(['id', 'to_email', 'state', 'last_attempt_at', 'lease_owner']).where('dispatch_id', '=', id).orderBy('id').execute();
 
     await waitFor(async () => (await dispatch()).status === 'paused', { progress: () => attempts.length, what: 'the pause' });
     expect((await dispatch()).pausedReason).toBe('smtp.rejected');
-    // The messages in flight when it paused end first (a retry re-queues only what has failed).
-    await waitFor(async () => (await rows()).every((r) => r.state !== 'sending'), { what: 'the attempts in flight' });
+    // The messages in flight when it paused end first (a retry re-queues only what has failed),
+    // and the worker gives back the claims it withdrew.
+    await waitFor(async () => (await rows()).every((r) => r.state !== 'sending' && r.lease_owner === null), { what: 'the attempts in flight' });
     // The situation of the issue: the good recipients had no turn before the pause.
     const paused = await rows();
     expect(paused.filter((r) => good.includes(r.to_email)).map((r) => r.state)).toEqual(['queued', 'queued']);
