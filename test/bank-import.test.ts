@@ -146,6 +146,27 @@ describe.each(testDialects)('bank statement import on %s', (dialect) => {
     expect(mapped.json()).toMatchObject({ booked: 1, payments: [{ documentId: invoice.id, amountCents: 1_190 }] });
   });
 
+  it('books nothing twice when the same statement arrives twice at the same time, or a review is confirmed twice at once', async () => {
+    const customer = await makeCustomer(t.staff, { firstName: 'Paula', lastName: 'Zeitgleich' });
+    const invoice = await makeFinalInvoice(t.staff, customer.id, { issueDate: '2026-11-20', lines: [{ description: 'Leistung', quantity: 1, unit: 'Stk', unitPriceCents: 2_000, vatRate: 19 }] });
+    const before = await paymentCount();
+    const csv = `Buchungstag;Betrag;Verwendungszweck;Name\n27.11.2026;23,80;${invoice.number};Paula Zeitgleich\n27.11.2026;7,00;Trinkgeld;Paula Zeitgleich\n`;
+    const results = await Promise.all([upload(t.staff, csv, '', 'text/csv'), upload(t.staff, csv, '', 'text/csv')]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(results.map((r) => r.json().booked).sort()).toEqual([0, 1]);
+    expect(await paymentCount()).toBe(before + 1);
+    expect((await t.staff.get(`/api/documents/${invoice.id}/payments`)).json().receivable).toMatchObject({ state: 'paid', paidCents: 2_380 });
+
+    // the 7,00 € tip is in review (name only): two confirms at once book it once
+    const tip = (await t.staff.get('/api/bank/entries?status=review')).json().items.find((e: { amountCents: number }) => e.amountCents === 700);
+    expect(tip).toBeDefined();
+    const other = await makeFinalInvoice(t.staff, customer.id, { issueDate: '2026-11-20', lines: [{ description: 'Leistung', quantity: 1, unit: 'Stk', unitPriceCents: 5_000, vatRate: 19 }] });
+    const body = { allocations: [{ documentId: other.id, amountCents: 700 }] };
+    const confirms = await Promise.all([t.staff.post(`/api/bank/entries/${tip.id}/confirm`, body), t.staff.post(`/api/bank/entries/${tip.id}/confirm`, body)]);
+    expect(confirms.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect((await t.staff.get(`/api/documents/${other.id}/payments`)).json().payments).toHaveLength(1);
+  });
+
   it('keeps paid_cents equal to the sum of the payments', async () => {
     const rows = await t.testDb.db.kysely
       .selectFrom('documents as d')
