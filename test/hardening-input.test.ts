@@ -166,3 +166,27 @@ describe.each(testDialects)('dispatch print batch on %s (item 12)', (dialect) =>
     expect(print.json()).toMatchObject({ code: 'print.tooMany', meta: { max: MAX_PRINT_DOCUMENTS } });
   }, 120_000);
 });
+
+describe.each(testDialects)('template output limit on %s (item 4)', (dialect) => {
+  let t: TestApp;
+  // a capture of a 1 MB string printed 150 times: 68 s, 1.6 GB and a 300 MB answer before
+  const body = '{% capture s %}{% for i in (1..100000) %}xxxxxxxxxx{% endfor %}{% endcapture %}{% for i in (1..150) %}{{ s }}{% endfor %}';
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses the preview and the saving of a template that produces too much text, with a clear error', async () => {
+    const preview = await t.staff.post('/api/templates/preview', { subject: 'Ihre Rechnung', body, language: 'de' });
+    expect(preview.statusCode).toBe(400);
+    expect(preview.json()).toMatchObject({ code: 'template.outputTooLarge', field: 'body', meta: { part: 'body', maxChars: 200_000 } });
+    expect(preview.body.length).toBeLessThan(2_000);
+
+    const saved = await t.admin.post('/api/templates', { name: 'Riesig', kind: 'customerNotification', subject: 'Ihre Rechnung', body, language: 'de' });
+    expect(saved.statusCode).toBe(400);
+    expect(saved.json()).toMatchObject({ code: 'template.outputTooLarge', field: 'body' });
+  });
+});

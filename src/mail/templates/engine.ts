@@ -1,4 +1,4 @@
-import { Liquid, LiquidError, Tag, UndefinedVariableError, type TagToken, type TopLevelToken, type Template } from 'liquidjs';
+import { CaptureTag, Context, Liquid, LiquidError, Tag, UndefinedVariableError, toPromise, toValue, type Emitter, type TagToken, type TopLevelToken, type Template } from 'liquidjs';
 import type { Language } from '../../domain/document.ts';
 import { AppError } from '../../domain/errors.ts';
 import { assertCents, formatMoney } from '../../domain/money.ts';
@@ -11,7 +11,11 @@ import { allowedVariablePaths, sampleTemplateContext, type TemplateContext } fro
  *   from the working directory; `include`, `render` and `layout` are refused outright;
  * - `strictVariables` / `strictFilters`: a typo is an error, not an empty string in 500 e-mails;
  * - `ownPropertyOnly`: no `constructor`, no prototype walking;
- * - `parseLimit` / `renderLimit` / `memoryLimit`: `{% for i in (1..100000000) %}` stops.
+ * - `parseLimit` / `renderLimit` / `memoryLimit`: `{% for i in (1..100000000) %}` stops;
+ * - the text a template produces (output and `capture`s) is counted while it is produced and the
+ *   render stops at `outputLimit` characters: liquidjs's limits do not count output, and a capture
+ *   of a 1 MB string printed 150 times ran 68 s, took 1.6 GB and answered 300 MB. The check is
+ *   on the rendered text, before it is escaped for HTML or serialised into a message.
  */
 export const TEMPLATE_LIMITS = {
   /** characters of template source */
@@ -20,7 +24,56 @@ export const TEMPLATE_LIMITS = {
   renderLimit: 1_000,
   /** liquidjs's allocation counter (roughly characters and array items produced) */
   memoryLimit: 5_000_000,
+  /** characters a template may produce (subject or body, captures included) */
+  outputLimit: 200_000,
 } as const;
+
+class OutputLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`the template produces more than ${limit} characters`);
+  }
+}
+
+/** The characters produced by one render (subject or body), shared by its output and captures. */
+class OutputBudget {
+  private used = 0;
+  constructor(private readonly limit: number) {}
+  charge(chars: number): void {
+    this.used += chars;
+    if (this.used > this.limit) throw new OutputLimitError(this.limit);
+  }
+}
+
+const budgets = new WeakMap<Context, OutputBudget>();
+
+/** liquidjs's `stringify` of an output value (not exported by the package). */
+function outputText(value: unknown): string {
+  const v: unknown = toValue(value);
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map(outputText).join('');
+  return String(v);
+}
+
+/** liquidjs's SimpleEmitter, counting what it is given before keeping it. */
+class CountingEmitter implements Emitter {
+  buffer = '';
+  constructor(private readonly budget: OutputBudget | undefined) {}
+  write(html: unknown): void {
+    const text = outputText(html);
+    this.budget?.charge(text.length);
+    this.buffer += text;
+  }
+}
+
+/** `capture` as liquidjs has it, but its text counts against the render's output budget. */
+class CountedCaptureTag extends CaptureTag {
+  override *render(ctx: Context): Generator<unknown, void, string> {
+    const emitter = new CountingEmitter(budgets.get(ctx));
+    yield this.liquid.renderer.renderTemplates(this.templates, ctx, emitter);
+    ctx.bottom()[this.variable] = emitter.buffer;
+  }
+}
 
 export const MAX_SUBJECT_LENGTH = 300;
 
@@ -83,8 +136,11 @@ function createEngine(language: Language): Liquid {
     dynamicPartials: false,
     jsTruthy: false,
     greedy: false,
-    ...TEMPLATE_LIMITS,
+    parseLimit: TEMPLATE_LIMITS.parseLimit,
+    renderLimit: TEMPLATE_LIMITS.renderLimit,
+    memoryLimit: TEMPLATE_LIMITS.memoryLimit,
   });
+  liquid.registerTag('capture', CountedCaptureTag);
   for (const tag of ['include', 'render', 'layout']) liquid.registerTag(tag, refusedTag(tag));
   liquid.registerFilter('money', (value: unknown) => formatTemplateMoney(value, language));
   liquid.registerFilter('date', (value: unknown, style?: unknown) => formatTemplateDate(value, language, style));
@@ -130,6 +186,9 @@ function templateError(error: unknown, part: TemplatePart): AppError {
   if (error instanceof UndefinedVariableError) {
     const variable = originalMessage(error).replace(/^undefined variable: /, '');
     return unknownVariable(part, variable, where);
+  }
+  if (error.originalError instanceof OutputLimitError) {
+    return new AppError('validation', 'template.outputTooLarge', `${part}: ${error.originalError.message}`, { field: part, meta: { part, maxChars: error.originalError.limit } });
   }
   const message = originalMessage(error);
   if (/limit exceeded/.test(message)) {
@@ -235,8 +294,14 @@ export async function validateTemplate(template: NotificationTemplate): Promise<
 async function renderPart(source: string, context: TemplateContext, language: Language, part: TemplatePart): Promise<string> {
   const templates = parse(source, language, part);
   try {
-    const out: unknown = await engine(language).render(templates, context);
-    return typeof out === 'string' ? out : String(out);
+    const liquid = engine(language);
+    // As Liquid#render does, with an emitter that counts (and capture tags that count too).
+    const ctx = new Context(context, liquid.options, { sync: false }, { liquid });
+    const budget = new OutputBudget(TEMPLATE_LIMITS.outputLimit);
+    budgets.set(ctx, budget);
+    const emitter = new CountingEmitter(budget);
+    await toPromise(liquid.renderer.renderTemplates(templates, ctx, emitter));
+    return emitter.buffer;
   } catch (error) {
     throw templateError(error, part);
   }
