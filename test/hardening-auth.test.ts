@@ -144,3 +144,29 @@ describe.each(testDialects)('response headers and /metrics on %s', (dialect) => 
     expect((await get(https, '192.168.1.20', { authorization: 'Bearer falsch' })).statusCode).toBe(403);
   });
 });
+
+describe.each(testDialects)('errors about many unknown ids on %s (issue 15 item 16)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('list the first 20 ids and the count instead of all 100,000', async () => {
+    const documentIds = Array.from({ length: 100_000 }, (_, i) => 5_000_000 + i);
+    const response = await t.staff.post('/api/dispatches', { documentIds });
+    expect(response.statusCode).toBe(400);
+    const problem = response.json();
+    expect(problem).toMatchObject({ code: 'dispatch.documentNotFound', field: 'documentIds', meta: { documentIds: documentIds.slice(0, 20), documentIdsCount: 100_000 } });
+    // Was 587 KB.
+    expect(response.body.length).toBeLessThan(4_000);
+
+    const print = await t.staff.post('/api/documents/print', { documentIds: documentIds.slice(0, 1000) });
+    expect(print.statusCode).toBe(404);
+    expect(print.json()).toMatchObject({ code: 'document.notFound', meta: { documentIdsCount: 1000 } });
+    expect(print.json().meta.documentIds).toHaveLength(20);
+    expect(print.body.length).toBeLessThan(4_000);
+  });
+});

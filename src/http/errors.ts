@@ -29,18 +29,45 @@ export interface Problem {
   meta?: Record<string, unknown>;
 }
 
+/** How many unknown ids an error lists; the rest only as a count (issue 15 item 16). */
+export const LISTED_IDS = 20;
+/** Longest message a problem carries; longer ones (a list of ids in words) are cut. */
+export const MAX_MESSAGE_CHARS = 500;
+
+/**
+ * An error about things that do not exist (`…notFound`) lists the first few ids of each list and
+ * their count (`documentIds` + `documentIdsCount`): 100,000 unknown ids made a 587 KB answer.
+ * Other errors keep their lists whole: the Unvollständigkeitshinweis needs every customer id to
+ * remove them.
+ */
+function shortenMeta(code: string, meta: Record<string, unknown>): Record<string, unknown> {
+  if (!/notfound$/i.test(code)) return meta;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta)) {
+    if (Array.isArray(value) && value.length > LISTED_IDS) {
+      out[key] = value.slice(0, LISTED_IDS);
+      out[`${key}Count`] = value.length;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function shortenMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length} characters)`;
+}
+
 export function problemFromAppError(error: AppError): Problem {
   return {
     type: 'about:blank',
     title: error.code,
     status: STATUS[error.kind],
     code: error.code,
-    message: error.message,
+    message: shortenMessage(error.message),
     ...(error.field !== undefined ? { field: error.field } : {}),
     ...(error.row !== undefined ? { row: error.row } : {}),
     retryable: error.retryable,
-    details: error.details,
-    ...(error.meta !== undefined ? { meta: error.meta } : {}),
+    details: error.details.map((d) => ({ ...d, message: shortenMessage(d.message), ...(d.meta !== undefined ? { meta: shortenMeta(d.code, d.meta) } : {}) })),
+    ...(error.meta !== undefined ? { meta: shortenMeta(error.code, error.meta) } : {}),
   };
 }
 
