@@ -11,5 +11,6 @@ if (!existsSync(cli)) {
 }
 // Node 22.1+: V8 keeps the compiled bundles in a cache (NODE_COMPILE_CACHE, else the temporary
 // folder), so later starts skip parsing and compiling them. Node 20 has no such cache.
-module.enableCompileCache?.();
+// Checked with `in`: Node 20's types (the version this project pins) do not declare it.
+if ('enableCompileCache' in module && typeof module.enableCompileCache === 'function') module.enableCompileCache();
 await import(cli.href);
