@@ -14,10 +14,11 @@
  * without tsx, esbuild or vite.
  *
  * --if-needed builds a part only when its output is missing or a file it was built from changed
- * since (the inputs of the last build are listed in dist/build-inputs.json). Plain JavaScript,
+ * since (the inputs of the last build and their content hashes are in dist/build-inputs.json). Plain JavaScript,
  * so `npm start` can check that without any dev dependency installed.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +63,7 @@ const COMMON_INPUTS = ['package.json', 'package-lock.json', 'scripts/build.js'];
 const WEB_EXTRA_INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/tsconfig.json'];
 
 /**
- * @typedef {{ startedAt: number; files: string[] }} PartInputs
+ * @typedef {{ startedAt: number; files: Record<string, string> }} PartInputs file → SHA-256 of its content
  * @typedef {{ server?: PartInputs; web?: PartInputs }} BuildInputs
  */
 
@@ -85,9 +86,39 @@ function writeInputs(part, inputs) {
   renameSync(tmp, INPUTS);
 }
 
+/** SHA-256 of a project file's content, or undefined when it is gone. @param {string} file */
+function contentHash(file) {
+  try {
+    return createHash('sha256').update(readFileSync(join(root, file))).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Why `part` must be built, or undefined when its last build is newer than every file it was
- * built from.
+ * The inputs of a build with their content hashes. A file modified after the build started
+ * gets no hash (the build may have read its older content), so the next check rebuilds.
+ * @param {number} startedAt @param {Iterable<string>} files @returns {PartInputs}
+ */
+function inputsOf(startedAt, files) {
+  /** @type {Record<string, string>} */
+  const hashes = {};
+  for (const file of [...files].sort()) {
+    let changedSince = true;
+    try {
+      changedSince = statSync(join(root, file)).mtimeMs > startedAt;
+    } catch {
+      // gone: recorded without a hash
+    }
+    hashes[file] = changedSince ? '' : (contentHash(file) ?? '');
+  }
+  return { startedAt, files: hashes };
+}
+
+/**
+ * Why `part` must be built, or undefined when every file it was built from still has the content
+ * it had (content, not modification times: `npm prune` or a fresh checkout touch files without
+ * changing them).
  * @param {'server' | 'web'} part
  * @returns {string | undefined}
  */
@@ -96,15 +127,11 @@ export function buildReason(part) {
   if (!existsSync(output)) return `${relative(root, output)} is missing`;
   if (part === 'server' && Object.keys(SERVER_ENTRIES).some((name) => !existsSync(join(DIST, `${name}.js`)))) return 'a thread bundle is missing';
   const inputs = readInputs()[part];
-  if (!inputs) return 'no record of its inputs';
-  for (const file of inputs.files) {
-    let mtime;
-    try {
-      mtime = statSync(join(root, file)).mtimeMs;
-    } catch {
-      return `${file} is gone`;
-    }
-    if (mtime > inputs.startedAt) return `${file} changed`;
+  if (!inputs || Array.isArray(inputs.files)) return 'no record of its inputs';
+  for (const [file, hash] of Object.entries(inputs.files)) {
+    const now = contentHash(file);
+    if (now === undefined) return `${file} is gone`;
+    if (now !== hash) return `${file} changed`;
   }
   return undefined;
 }
@@ -199,7 +226,7 @@ export async function buildServer() {
     }
   }
   const files = [...new Set([...COMMON_INPUTS, ...data, ...Object.keys(result.metafile.inputs).filter((f) => f.startsWith('src/')).map(projectFile)])].sort();
-  writeInputs('server', { startedAt, files });
+  writeInputs('server', inputsOf(startedAt, files));
 }
 
 export async function buildWeb() {
@@ -229,7 +256,7 @@ export async function buildWeb() {
       }
     }
   }
-  writeInputs('web', { startedAt, files: [...files].sort() });
+  writeInputs('web', inputsOf(startedAt, files));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
