@@ -34,6 +34,7 @@ export interface Labels {
   paymentImmediate: (amount: string, number: string) => string;
   refund: (amount: string) => string;
   bankDetails: string;
+  giroCode: string;
   bank: string;
   iban: string;
   bic: string;
@@ -76,6 +77,7 @@ const de: Labels = {
   paymentImmediate: (amount, number) => `Bitte überweisen Sie den Betrag von ${amount} sofort ohne Abzug unter Angabe der Rechnungsnummer ${number}.`,
   refund: (amount) => `Den Betrag von ${amount} erstatten wir Ihnen auf Ihr Konto.`,
   bankDetails: 'Bankverbindung',
+  giroCode: 'GiroCode: mit der Banking-App scannen',
   bank: 'Bank',
   iban: 'IBAN',
   bic: 'BIC',
@@ -116,6 +118,7 @@ const en: Labels = {
   paymentImmediate: (amount, number) => `Please transfer ${amount} immediately, quoting invoice number ${number}.`,
   refund: (amount) => `We will refund ${amount} to your account.`,
   bankDetails: 'Bank details',
+  giroCode: 'GiroCode: scan with your banking app',
   bank: 'Bank',
   iban: 'IBAN',
   bic: 'BIC',

@@ -58,7 +58,7 @@ describe('renderDocumentPdf: what a reader sees', () => {
       '1.994,90 €',
       'Rechnungsbetrag',
       '2.353,84 €',
-      'bis zum 11.12.2026',
+      'zum 11.12.2026 ohne Abzug',
       'IBAN DE89 3704 0044 0532 0130 00',
       // footer: §14 UStG legal data
       'USt-IdNr. DE123456789',

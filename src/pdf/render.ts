@@ -6,6 +6,8 @@ import { FACTURX_CONFORMANCE_LEVEL, FACTURX_FILENAME, buildFacturX } from './fac
 import { FONT_BOLD, FONT_REGULAR, registerFonts } from './fonts.ts';
 import { countryName, date, money, percent, quantity } from './format.ts';
 import { labelsFor, type Labels } from './labels.ts';
+import QRCode from 'qrcode';
+import { giroCodePayload } from '../domain/girocode.ts';
 import './pdfkit-types.ts';
 
 /**
@@ -44,6 +46,8 @@ const COLS = {
   amount: { x: LEFT + 140, w: 25 },
 } as const;
 const CELL_PAD = 1.2;
+/** GiroCode edge length in mm (with a one-module margin): modules of ≈ 0.4 mm scan well from paper. */
+const GIROCODE_SIDE = 24;
 const TABLE_FONT = 8.5;
 const SUB_FONT = 7.5;
 
@@ -449,13 +453,40 @@ class Layout {
 
   // ---------- payment terms, bank details, closing text ----------
 
-  private paragraph(s: string, size = 9.5, color = COLOR_TEXT): void {
+  private paragraph(s: string, size = 9.5, color = COLOR_TEXT, width = WIDTH): void {
     this.font(false, size, color);
-    const h = this.height(s, WIDTH);
+    const h = this.height(s, width);
     // A new page draws its header in its own font: set the paragraph's again after it.
     if (this.ensure(h)) this.font(false, size, color);
-    this.text(s, LEFT, this.y, WIDTH);
+    this.text(s, LEFT, this.y, width);
     this.y += h + 2.5;
+  }
+
+  /**
+   * EPC QR code (GiroCode) for the amount due, drawn as vector squares at the right margin beside
+   * the payment text: no raster image, so the PDF stays PDF/A and the code prints sharp. Returns
+   * its height in mm (0 when there is none).
+   */
+  private giroCode(payload: string, top: number): number {
+    // Error correction M, as EPC069-12 asks; the version grows with the payload (≤ 331 bytes fit).
+    const qr = QRCode.create(payload, { errorCorrectionLevel: 'M' });
+    const count = qr.modules.size;
+    const cell = GIROCODE_SIDE / (count + 2);
+    const x = RIGHT - GIROCODE_SIDE;
+    this.pdf.save();
+    this.pdf.fillColor('#000000');
+    for (let row = 0; row < count; row++) {
+      for (let col = 0; col < count; col++) {
+        // a hair wider than the cell, so neighbouring squares leave no white seams when rasterised
+        if (qr.modules.get(row, col)) this.pdf.rect(mm(x + (1 + col) * cell), mm(top + (1 + row) * cell), mm(cell) + 0.05, mm(cell) + 0.05);
+      }
+    }
+    this.pdf.fill();
+    this.pdf.restore();
+    this.font(false, 6.5, COLOR_MUTED);
+    const captionHeight = this.height(this.l.giroCode, GIROCODE_SIDE);
+    this.pdf.text(this.l.giroCode, mm(x), mm(top + GIROCODE_SIDE), { width: mm(GIROCODE_SIDE), align: 'center', lineGap: 0.5 });
+    return GIROCODE_SIDE + captionHeight;
   }
 
   private closing(): void {
@@ -463,15 +494,26 @@ class Layout {
     const lang = doc.language;
     const company = doc.company;
     this.y += 4;
-    if (doc.type === 'invoice' && doc.number) {
+    // Only an amount due asks for a transfer: an invoice with a negative total never says "überweisen Sie".
+    if (doc.type === 'invoice' && doc.number && doc.grossCents > 0) {
       const amount = money(doc.grossCents, lang);
+      const payload = company.iban ? giroCodePayload({ name: company.name, iban: company.iban, bic: company.bic, amountCents: doc.grossCents, remittance: doc.number }) : null;
+      const width = payload ? WIDTH - GIROCODE_SIDE - 5 : WIDTH;
+      if (payload) this.ensure(GIROCODE_SIDE + 6);
+      const top = this.y;
       this.paragraph(
         doc.dueDate && doc.paymentTermsDays > 0 ? l.payment(amount, date(doc.dueDate, lang), doc.paymentTermsDays, doc.number) : l.paymentImmediate(amount, doc.number),
+        9.5,
+        COLOR_TEXT,
+        width,
       );
       if (company.iban) {
         const bank = [company.bankName, `${l.iban} ${formatIban(company.iban)}`, company.bic ? `${l.bic} ${company.bic}` : null].filter(Boolean).join(' · ');
-        this.paragraph(`${l.bankDetails}: ${bank}`);
+        this.paragraph(`${l.bankDetails}: ${bank}`, 9.5, COLOR_TEXT, width);
       }
+      if (payload) this.y = Math.max(this.y, top + this.giroCode(payload, top) + 2);
+    } else if (doc.type === 'invoice' && doc.number && doc.grossCents < 0) {
+      this.paragraph(l.refund(money(Math.abs(doc.grossCents), lang)));
     }
     if (doc.type === 'creditNote') this.paragraph(l.refund(money(Math.abs(doc.grossCents), lang)));
     // §14 Abs. 4 Nr. 6 UStG: the date of supply must be stated; it may be the invoice date if said so.
