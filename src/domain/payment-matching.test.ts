@@ -54,4 +54,11 @@ describe('matching a credit', () => {
     expect(allocateOldestFirst([inv(2, 'b', 'x', 100, '2026-12-01'), inv(1, 'a', 'x', 100, '2026-11-01')], 150)).toEqual([{ documentId: 1, amountCents: 100 }, { documentId: 2, amountCents: 50 }]);
     expect(allocateOldestFirst([inv(1, 'a', 'x', 100)], 130)).toEqual([{ documentId: 1, amountCents: 130 }]);
   });
+
+  it('finds the one invoice named among thousands, and only by its whole number', () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => inv(i + 1, `RE-2026-${String(i + 1).padStart(5, '0')}`, `Kunde ${i + 1}`, 10_000 + i));
+    const big = createMatcher(many);
+    expect(big.match({ amountCents: 10_099, remittance: 'Rechnung RE 2026 00100, Kd 4711', counterpartyName: null })).toEqual({ kind: 'book', code: 'bank.match.number', allocations: [{ documentId: 100, amountCents: 10_099 }] });
+    expect(big.match({ amountCents: 20_000, remittance: 'RE-2026-00001 und RE-2026-00002 und 2026-00003', counterpartyName: null })).toMatchObject({ kind: 'review', code: 'bank.match.numbersAmountDiffers', candidates: [1, 2, 3] });
+  });
 });

@@ -112,14 +112,48 @@ export interface Matcher {
   match(credit: Credit): MatchResult;
 }
 
-/** Prepares the open invoices once for all credits of a statement. */
+/**
+ * Prepares the open invoices once for all credits of a statement. Only invoices whose digits
+ * occur in the text are tried with their patterns: a pattern allows nothing but separators
+ * between the number's characters, so its digits stand together in the text's digits. A
+ * statement of 1,000 credits against 5,000 open invoices then costs a few lookups per credit
+ * instead of 10 million regular expressions on the server's one thread.
+ */
 export function createMatcher(open: readonly OpenInvoice[]): Matcher {
-  const prepared = open.map((invoice) => ({ invoice, patterns: invoiceNumberPatterns(invoice.number), names: nameTokens(invoice.customerName) }));
+  interface Prepared {
+    index: number;
+    invoice: OpenInvoice;
+    patterns: RegExp[] | null;
+    digits: string;
+  }
+  const prepared: Prepared[] = open.map((invoice, index) => ({ index, invoice, patterns: null, digits: invoice.number.replace(/[^0-9]/g, '') }));
+  // compiled when first needed: most invoices are never named in a statement
+  const patternsOf = (p: Prepared): RegExp[] => (p.patterns ??= invoiceNumberPatterns(p.invoice.number));
+  const byName = new Map<string, Prepared[]>();
+  for (const p of prepared) for (const word of nameTokens(p.invoice.customerName)) byName.set(word, [...(byName.get(word) ?? []), p]);
+  const byDigits = new Map<string, Prepared[]>();
+  const withoutDigits: Prepared[] = [];
+  for (const p of prepared) {
+    if (p.digits === '') withoutDigits.push(p);
+    else byDigits.set(p.digits, [...(byDigits.get(p.digits) ?? []), p]);
+  }
+  const lengths = [...new Set([...byDigits.keys()].map((k) => k.length))];
+  const candidatesFor = (text: string): Prepared[] => {
+    const digits = text.replace(/[^0-9]/g, '');
+    const found = new Set(withoutDigits);
+    for (const length of lengths) {
+      for (let i = 0; i + length <= digits.length; i++) for (const p of byDigits.get(digits.slice(i, i + length)) ?? []) found.add(p);
+    }
+    // in the order of the open invoices, so results do not depend on where a number stood
+    return [...found].sort((a, b) => a.index - b.index);
+  };
   return {
     match(credit) {
       const amount = credit.amountCents;
       const text = credit.remittance ?? '';
-      const byNumber = prepared.filter((p) => p.invoice.openCents > 0 && p.patterns.some((re) => re.test(text))).map((p) => p.invoice);
+      const byNumber = candidatesFor(text)
+        .filter((p) => p.invoice.openCents > 0 && patternsOf(p).some((re) => re.test(text)))
+        .map((p) => p.invoice);
       if (byNumber.length === 1) {
         const [invoice] = byNumber;
         if (invoice && amount <= invoice.openCents) {
@@ -134,8 +168,10 @@ export function createMatcher(open: readonly OpenInvoice[]): Matcher {
         return { kind: 'review', code: 'bank.match.numbersAmountDiffers', allocations, candidates: byNumber.map((i) => i.id) };
       }
 
-      const payer = nameTokens(credit.counterpartyName);
-      const named = prepared.filter((p) => p.invoice.openCents > 0 && namesMatch(payer, p.names)).map((p) => p.invoice);
+      const named = [...new Set([...nameTokens(credit.counterpartyName)].flatMap((word) => byName.get(word) ?? []))]
+        .sort((a, b) => a.index - b.index)
+        .filter((p) => p.invoice.openCents > 0)
+        .map((p) => p.invoice);
       const sameAmount = open.filter((i) => i.openCents === amount);
       const both = sameAmount.filter((i) => named.includes(i));
       if (both.length === 1 && both[0]) return { kind: 'book', code: 'bank.match.amountAndName', allocations: [{ documentId: both[0].id, amountCents: amount }] };

@@ -8,7 +8,8 @@ import type { AppDeps } from '../deps.ts';
 import type { BankCandidateView, BankEntryView } from '../receivables-views.ts';
 import { idParams } from '../schemas.ts';
 
-const MAX_STATEMENT_BYTES = 20 * 1024 * 1024;
+/** A year of a busy practice's camt.053 is well under this; parsing is synchronous, so larger files are refused rather than stall the server. */
+const MAX_STATEMENT_BYTES = 5 * 1024 * 1024;
 const column = singleLineText({ max: 100 }).optional();
 
 /** The entries with their proposal and candidates, the candidates read in one query. */
