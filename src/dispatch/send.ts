@@ -6,6 +6,7 @@ import { loadDispatch, lockDispatch } from './dispatch-row.ts';
 import { deliveryCounts } from './dispatch-view.ts';
 import type { DispatchPorts } from './ports.ts';
 import { queueDeliveries } from './queue.ts';
+import { templateRenderFailures } from './preview.ts';
 import { checkForSend } from './send-check.ts';
 
 export interface SendOutcome {
@@ -28,6 +29,9 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
   // its snapshot is stored with the dispatch so later edits of the template change nothing.
   const before = await loadDispatch(db.kysely, id);
   const template = before.template_id === null ? undefined : await ports.loadTemplate(db.kysely, before.template_id);
+  // Rendered for every recipient before anything is queued (outside the transaction: it reads,
+  // and holding SQLite's write lock meanwhile would stall everyone else).
+  const renderFailures = template && before.status === 'draft' ? await templateRenderFailures({ db, ports, id, template }) : [];
   try {
     return await db.kysely.transaction().execute(async (trx) => {
       const now = nowIso();
@@ -53,6 +57,13 @@ export async function sendDispatch(input: { db: Db; ports: DispatchPorts; actor:
       if (check.recipients === 0) problems.push({ code: 'dispatch.noRecipients', message: 'no recipients left' });
       for (const [code, customerIds] of check.blocking) {
         problems.push({ code: `recipient.${code}`, message: `${customerIds.length} recipient(s): ${code}`, meta: { customerIds } });
+      }
+      if (renderFailures.length > 0) {
+        problems.push({
+          code: 'recipient.templateError',
+          message: `the template cannot be rendered for ${renderFailures.length} recipient(s): ${renderFailures.slice(0, 3).map((f) => `${f.name} (${f.detail})`).join('; ')}`,
+          meta: { customerIds: renderFailures.map((f) => f.customerId), failures: renderFailures.slice(0, 100) },
+        });
       }
       if (problems.length > 0) {
         throw new AppError('incomplete', 'dispatch.incomplete', 'the dispatch is incomplete: fix or remove the listed recipients', { details: problems });

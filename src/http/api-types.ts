@@ -396,6 +396,8 @@ export interface RecipientView {
 /** The message one recipient would get: shown as a preview, or sent as a test to the user. */
 export interface PreviewView {
   customerId: number;
+  /** the first eligible recipients (customer ids, in the dialog's order): the preview's switcher steps through them */
+  candidates: number[];
   to: { name: string; email: string | null };
   subject: string;
   text: string;

@@ -35,7 +35,7 @@ describe('Senden twice (back button): nobody gets a second e-mail without "Erneu
     await expect.poll(() => page.getByTestId('evaluation-selection').textContent()).toBe('5 ausgewählt');
     await page.getByRole('button', { name: 'Mehr' }).click();
     await page.getByRole('menuitem', { name: 'Senden aller selektierten Rechnungen' }).click();
-    await page.waitForURL(/\/dispatch\/\d+$/);
+    await page.waitForURL(/\/dispatch\/\d+$/, { timeout: 60_000 });
     await row('Anna Becker').waitFor();
   };
   const chooseTemplate = async (id: number) => {
@@ -112,11 +112,24 @@ describe('Senden twice (back button): nobody gets a second e-mail without "Erneu
   it('sends once; back + Senden again blocks every already sent customer until removed or "Erneut senden"', async () => {
     const first = dispatchIdOf();
     await chooseTemplate(first);
+    // The Nachrichtentext panel shows what the first customer who can be e-mailed reads; ‹ › steps on.
+    const panel = page.getByTestId('dispatch-message-text');
+    await page.getByTestId('dispatch-message-text-recipient').getByText('So liest es Anna Becker (Kunde 1 von 3)').waitFor();
+    const annaText = (await panel.textContent()) ?? '';
+    const annaSubject = (await page.getByTestId('dispatch-message-text-subject').textContent()) ?? '';
+    expect(annaText).not.toContain('{{');
+    await page.getByRole('button', { name: 'Nächster Kunde' }).click();
+    await page.getByTestId('dispatch-message-text-recipient').getByText('So liest es Bernd Schulz (Kunde 2 von 3)').waitFor();
+    await screenshot(page, 'dispatch-36-nachrichtentext-gerendert');
     await page.getByRole('button', { name: 'Alle nicht versandfähigen entfernen' }).click();
     await page.getByText('1 nicht versandfähiger Kunde entfernt (1 ohne E-Mail), 0 Dokumente herausgenommen.').waitFor();
     await sendAndWait();
     await until(() => smtp.received.length === 3);
     for (const [, email] of people.slice(0, 3)) expect(mailsTo(email)).toBe(1);
+    // The preview was the e-mail: subject and text as Anna received them.
+    const annaMail = smtp.received.find((m) => m.to.includes('anna.becker@example.de'));
+    expect(annaMail?.subject).toBe(annaSubject);
+    expect(annaMail?.text.trim()).toBe(annaText.trim());
 
     // The browser's back button, and the same selection and click once more.
     await openEvaluations();
@@ -166,12 +179,12 @@ describe('Senden twice (back button): nobody gets a second e-mail without "Erneu
     await page.locator(`tr[data-dispatch="${third}"]`).getByText('Entwurf').waitFor();
     await screenshot(page, 'dispatch-35-entwuerfe');
     await page.locator(`tr[data-dispatch="${third}"]`).click();
-    await page.waitForURL(new RegExp(`/dispatch/${third}$`));
+    await page.waitForURL(new RegExp(`/dispatch/${third}$`), { timeout: 60_000 });
     await page.getByRole('button', { name: 'Verwerfen' }).click();
     const confirm = page.getByRole('dialog', { name: `Versandauftrag ${third} verwerfen?` });
     await confirm.getByText('Der Entwurf mit 4 Kunden wird gelöscht; es wurde nichts gesendet.', { exact: false }).waitFor();
     await confirm.getByRole('button', { name: 'Ja, verwerfen' }).click();
-    await page.waitForURL(/\/dispatches$/);
+    await page.waitForURL(/\/dispatches$/, { timeout: 60_000 });
     await page.getByText('Entwürfe (0)').waitFor();
     expect((await page.request.get(`/api/dispatches/${third}`)).status()).toBe(404);
     expect(smtp.received).toHaveLength(4);

@@ -120,7 +120,7 @@ describe('Senden aller selektierten Rechnungen (German)', () => {
     await screenshot(page, 'dispatch-05-vorlage-lupe');
     await picker.getByRole('button', { name: 'Übernehmen' }).click();
     await expect.poll(() => page.getByTestId('dispatch-message-text').textContent()).toContain('anbei erhalten Sie Ihre Rechnungen');
-    expect(await page.getByLabel('Dokumentvorlage', { exact: true }).inputValue()).toBe('Rechnungsversand');
+    await expect.poll(() => page.getByLabel('Dokumentvorlage', { exact: true }).inputValue()).toBe('Rechnungsversand');
   });
 
   it('fixes an address in the row, removes with Ctrl-click + Entfernen, then the rest in one click; prints the post customers', async () => {

@@ -133,8 +133,14 @@ export const dispatchRoutes =
       return k.transaction().execute((trx) => fixRecipientAddress({ trx, actor, id: request.params.id, customerId: request.params.customerId, email: request.body.email }));
     });
 
-    app.get('/api/dispatches/:id/preview', { preValidation: staffOnly, schema: { tags, summary: 'The exact message one recipient would get', params: idParams, querystring: z.strictObject({ customerId: z.coerce.number().int().positive().optional() }) } }, async (request) =>
-      previewRecipient({ db, ports, id: request.params.id, ...(request.query.customerId === undefined ? {} : { customerId: request.query.customerId }) }),
+    app.get('/api/dispatches/:id/preview', { preValidation: staffOnly, schema: { tags, summary: 'The exact message one recipient would get', params: idParams, querystring: z.strictObject({ customerId: z.coerce.number().int().positive().optional(), templateId: z.coerce.number().int().positive().optional() }) } }, async (request) =>
+      previewRecipient({
+        db,
+        ports,
+        id: request.params.id,
+        ...(request.query.customerId === undefined ? {} : { customerId: request.query.customerId }),
+        ...(request.query.templateId === undefined ? {} : { templateId: request.query.templateId }),
+      }),
     );
 
     app.post('/api/dispatches/:id/test', { preValidation: staffOnly, schema: { tags, summary: 'Send the preview to the current user', params: idParams, body: z.strictObject({ customerId: z.number().int().positive().optional() }).optional() } }, async (request) => {

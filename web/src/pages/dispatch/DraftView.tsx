@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Grid, Group, Pagination, Paper, ScrollArea, SegmentedControl, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Grid, Group, Pagination, Paper, SegmentedControl, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconArrowBackUp, IconEye, IconMailForward, IconPrinter, IconRepeat, IconSearch, IconSend, IconTrash, IconTrashX, IconX } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -14,6 +14,7 @@ import { useLocale } from '../../lib/hooks';
 import { IncompleteNotice } from './IncompleteNotice';
 import { PreviewModal } from './PreviewModal';
 import { RecipientsTable } from './RecipientsTable';
+import { RenderedPreview } from './RenderedPreview';
 import { TemplatePicker } from './TemplatePicker';
 import { dispatchKey, newIdempotencyKey, recipientsKey } from './api';
 import { isBlocked } from './issues';
@@ -250,17 +251,8 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
             <Text size="xs" c="dimmed" mb={4}>
               {t('dispatchUi.template.messageText')}
             </Text>
-            {template.data ? (
-              <>
-                <Text size="sm" fw={600}>
-                  {template.data.subject}
-                </Text>
-                <ScrollArea.Autosize mah={170}>
-                  <pre className="preview-body" style={{ fontSize: 13 }} data-testid="dispatch-message-text">
-                    {template.data.body}
-                  </pre>
-                </ScrollArea.Autosize>
-              </>
+            {dispatch.templateId !== null ? (
+              <RenderedPreview dispatchId={dispatch.id} templateId={dispatch.templateId} source={template.data} testId="dispatch-message-text" height={170} />
             ) : (
               <Text size="sm" c="dimmed">
                 {t('dispatchUi.template.chooseHint')}
@@ -364,6 +356,7 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
       </Paper>
 
       <TemplatePicker
+        dispatchId={dispatch.id}
         opened={picking}
         currentId={dispatch.templateId}
         onClose={() => setPicking(false)}

@@ -8,12 +8,13 @@ import { api } from '../../api/client';
 import type { Template } from '../../api/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { itemsOf } from '../../lib/items';
+import { RenderedPreview } from './RenderedPreview';
 
 /**
  * The magnifier's search (Lupe): templates of kind "Kunden Benachrichtigung", the highlighted
  * one's text previewed beside the list; a click highlights, "Übernehmen" or a double click chooses.
  */
-export function TemplatePicker({ opened, currentId, onClose, onChoose }: { opened: boolean; currentId: number | null; onClose: () => void; onChoose: (template: Template) => void }) {
+export function TemplatePicker({ dispatchId, opened, currentId, onClose, onChoose }: { dispatchId: number; opened: boolean; currentId: number | null; onClose: () => void; onChoose: (template: Template) => void }) {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const [highlightedId, setHighlightedId] = useState<number | null>(null);
@@ -78,14 +79,8 @@ export function TemplatePicker({ opened, currentId, onClose, onChoose }: { opene
             </Text>
             <ScrollArea h={380}>
               {highlighted ? (
-                <Stack gap={6}>
-                  <Text size="sm" fw={600}>
-                    {highlighted.subject}
-                  </Text>
-                  <pre className="preview-body" data-testid="template-picker-preview">
-                    {highlighted.body}
-                  </pre>
-                </Stack>
+                // The text as this dispatch's customers will read it, not the template's placeholders.
+                <RenderedPreview key={highlighted.id} dispatchId={dispatchId} templateId={highlighted.id} source={highlighted} testId="template-picker-preview" height={330} />
               ) : (
                 <Text size="sm" c="dimmed">
                   {t('dispatchUi.template.previewEmpty')}
