@@ -67,7 +67,7 @@ export async function loadRecipients(
     const previous = await previousSends(db, dispatch, docs.filter((d) => d.last_sent_at !== null).map((d) => d.id));
     const deliveries = await db
       .selectFrom('deliveries')
-      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'error_code', 'error_message', 'smtp_response', 'bounce_diagnostic'])
+      .select(['id', 'recipient_id', 'state', 'attempts', 'sent_at', 'message_id', 'last_attempt_at', 'smtp_server', 'error_code', 'error_message', 'smtp_response', 'bounce_diagnostic'])
       .where('recipient_id', 'in', recipientIds)
       .orderBy('id')
       .execute();
@@ -111,7 +111,7 @@ export async function loadRecipients(
         eligible: !hasBlockingIssue(issues),
         deliveries: deliveries
           .filter((x) => x.recipient_id === r.id)
-          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, errorCode: x.error_code, error: x.state === 'bounced' ? x.bounce_diagnostic : (x.error_message ?? (x.state === 'failed' ? x.smtp_response : null)) })),
+          .map((x) => ({ id: x.id, state: x.state, attempts: x.attempts, sentAt: x.sent_at, messageId: x.message_id, lastAttemptAt: x.last_attempt_at, server: x.smtp_server, errorCode: x.error_code, error: x.state === 'bounced' ? x.bounce_diagnostic : (x.error_message ?? (x.state === 'failed' ? x.smtp_response : null)) })),
       });
     }
   }

@@ -14,7 +14,7 @@ import type { DispatchPorts } from './ports.ts';
 export async function* reportCsv(db: Executor, id: number): AsyncGenerator<string> {
   await loadDispatch(db, id);
   // BOM + semicolons: what German Excel opens correctly by double-click (src/domain/csv.ts).
-  yield CSV_BOM + csvRecord(['Kundennummer', 'Kunde', 'E-Mail', 'Dokumente', 'Status', 'Versuche', 'Zeit', 'Message-ID', 'SMTP-Antwort / Fehler', 'Hinweis']);
+  yield CSV_BOM + csvRecord(['Kundennummer', 'Kunde', 'E-Mail', 'Dokumente', 'Status', 'Versuche', 'Zeit', 'Message-ID', 'Server', 'SMTP-Antwort / Fehler', 'Hinweis']);
   let lastNumber = '';
   let lastId = 0;
   for (;;) {
@@ -32,7 +32,7 @@ export async function* reportCsv(db: Executor, id: number): AsyncGenerator<strin
     const ids = page.map((r) => r.id);
     const deliveries = await db
       .selectFrom('deliveries')
-      .select(['id', 'recipient_id', 'state', 'attempts', 'to_email', 'sent_at', 'last_attempt_at', 'updated_at', 'message_id', 'smtp_response', 'error_message', 'bounce_diagnostic', 'resend'])
+      .select(['id', 'recipient_id', 'state', 'attempts', 'to_email', 'sent_at', 'last_attempt_at', 'updated_at', 'message_id', 'smtp_server', 'smtp_response', 'error_message', 'bounce_diagnostic', 'resend'])
       .where('recipient_id', 'in', ids)
       .orderBy('id')
       .execute();
@@ -50,11 +50,11 @@ export async function* reportCsv(db: Executor, id: number): AsyncGenerator<strin
       const mine = deliveries.filter((x) => x.recipient_id === r.id);
       if (mine.length === 0) {
         const numbers = docs.filter((x) => x.recipient_id === r.id && x.excluded === 0).map((x) => x.number ?? `#${x.id}`);
-        out += csvRecord([r.number, name, r.email, numbers.join(' '), r.removed ? 'removed' : 'notSent', 0, null, null, null, null]);
+        out += csvRecord([r.number, name, r.email, numbers.join(' '), r.removed ? 'removed' : 'notSent', 0, null, null, null, null, null]);
       }
       for (const x of mine) {
         const numbers = docs.filter((doc) => doc.delivery_id === x.id).map((doc) => doc.number ?? `#${doc.id}`);
-        out += csvRecord([r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.bounce_diagnostic ?? x.error_message ?? x.smtp_response, x.resend === 1 ? 'erneut gesendet' : null]);
+        out += csvRecord([r.number, name, x.to_email, numbers.join(' '), x.state, x.attempts, x.sent_at ?? x.last_attempt_at ?? x.updated_at, x.message_id, x.smtp_server, x.bounce_diagnostic ?? x.error_message ?? x.smtp_response, x.resend === 1 ? 'erneut gesendet' : null]);
       }
     }
     yield out;

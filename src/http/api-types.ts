@@ -370,7 +370,12 @@ export interface RecipientDelivery {
   state: DeliveryState;
   attempts: number;
   sentAt: string | null;
+  /** set when the delivery is handed to SMTP: deterministic, also for uncertain deliveries (search the mail server's log for it) */
   messageId: string | null;
+  /** when the last attempt's SMTP transaction started (the content was about to go out) */
+  lastAttemptAt: string | null;
+  /** the SMTP server (host:port) the last attempt went to */
+  server: string | null;
   errorCode: string | null;
   error: string | null;
 }

@@ -250,6 +250,16 @@ export function ProgressView({ dispatch }: { dispatch: DispatchView }) {
                                 {x.error}
                               </Text>
                             )}
+                            {x.state === 'uncertain' && x.messageId && (
+                              <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }} data-testid="uncertain-evidence">
+                                {t('dispatchUi.result.uncertainEvidence', {
+                                  messageId: x.messageId,
+                                  server: x.server ?? '–',
+                                  at: x.lastAttemptAt ? formatDateTime(x.lastAttemptAt, locale) : '–',
+                                  attempt: x.attempts,
+                                })}
+                              </Text>
+                            )}
                             {x.state === 'uncertain' && (
                               <Group gap={6}>
                                 <Button size="compact-xs" variant="light" color="green" leftSection={<IconCheck size={12} aria-hidden />} onClick={() => setConfirm({ kind: 'markSent', deliveryId: x.id, name: r.name })}>
