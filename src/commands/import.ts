@@ -106,9 +106,29 @@ function normalizeDate(value: string): string {
   return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
 }
 
-export async function importCustomers(input: { trx: Executor; actor: Actor; csv: Buffer; dryRun: boolean; encoding?: CsvEncoding }): Promise<ImportReport> {
-  const { trx, actor, csv, dryRun } = input;
-  const { header, rows, encoding } = parseCsv(csv, input.encoding ?? 'auto');
+/** A customer file read and checked row by row, before any database access (./import.ts). */
+export interface PreparedCustomerImport {
+  encoding: DecodedEncoding;
+  rows: number;
+  errors: ErrorDetail[];
+  parsed: { row: number; data: CustomerInput }[];
+  /** customer number → the row it is in */
+  numbers: Map<string, number>;
+}
+
+/** Statements take at most this many values in an `IN (…)` list: SQLite allows 32,766 variables. */
+const IN_CHUNK = 1000;
+/** Rows checked between two turns of the event loop, so other requests are answered meanwhile. */
+const ROWS_PER_TURN = 2000;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Parses and checks a customer file without the database, giving the event loop a turn every
+ * few thousand rows; the caller does this before opening the import's transaction, so the
+ * database connection (SQLite has one) is not held while a large file is read.
+ */
+export async function prepareCustomerImport(input: { csv: Buffer; encoding?: CsvEncoding }): Promise<PreparedCustomerImport> {
+  const { header, rows, encoding } = parseCsv(input.csv, input.encoding ?? 'auto');
   const columns = header.map((h) => CUSTOMER_COLUMNS[h]);
   if (!columns.includes('lastName') && !columns.includes('companyName')) {
     throw new AppError('validation', 'import.columnMissing', `a column "Nachname" (lastName) or "Firma" (companyName) is required; found: ${header.join(', ')}. Is the file separated by ";" or ","?`, { row: 1, field: 'lastName' });
@@ -116,9 +136,15 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; csv:
   const errors: ErrorDetail[] = [];
   const parsed: { row: number; data: CustomerInput }[] = [];
   const seenNumbers = new Map<string, number>();
-  rows.forEach((cells, index) => {
+  let count = 0;
+  for (let index = 0; index < rows.length; index++) {
+    if (index % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+    const cells = rows[index];
     const row = index + 2;
-    if (!cells) return;
+    if (!cells) continue;
+    count++;
+    // the cells are no longer needed once checked: memory stays at one copy of the file's data
+    rows[index] = null;
     const raw: Record<string, unknown> = {};
     columns.forEach((key, i) => {
       const value = cells[i]?.trim() ?? '';
@@ -128,30 +154,46 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; csv:
     const result = customerInput.safeParse(raw);
     if (!result.success) {
       errors.push(...zodIssuesToDetails(result.error, row));
-      return;
+      continue;
     }
     if (!result.data.lastName && !result.data.companyName) {
       errors.push({ code: 'customer.nameMissing', message: `row ${row}: a last name or a company name is required`, field: 'lastName', row });
-      return;
+      continue;
     }
     if (result.data.number) {
       const earlier = seenNumbers.get(result.data.number);
       if (earlier !== undefined) {
         errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${result.data.number} also appears in row ${earlier}`, field: 'number', row });
-        return;
+        continue;
       }
       seenNumbers.set(result.data.number, row);
     }
     parsed.push({ row, data: result.data });
-  });
-  if (seenNumbers.size > 0) {
-    const existing = await trx.selectFrom('customers').select('number').where('number', 'in', [...seenNumbers.keys()]).execute();
-    for (const { number } of existing) {
-      const row = seenNumbers.get(number) ?? 0;
-      errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
-    }
   }
-  return finish({ trx, actor, errors, dryRun, encoding, rows: rows.filter(Boolean).length, entity: 'customer' }, async () => {
+  return { encoding, rows: count, errors, parsed, numbers: seenNumbers };
+}
+
+/** Values of `column` among `values` that exist in `table`, asked in chunks (no "too many SQL variables"). */
+async function existingValues(trx: Executor, table: 'customers' | 'documents', values: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (let i = 0; i < values.length; i += IN_CHUNK) {
+    const chunk = values.slice(i, i + IN_CHUNK);
+    const rows = await trx.selectFrom(table).select('number').where('number', 'in', chunk).execute();
+    for (const { number } of rows) if (number !== null) found.push(number);
+  }
+  return found;
+}
+
+export async function importCustomers(input: { trx: Executor; actor: Actor; dryRun: boolean } & ({ csv: Buffer; encoding?: CsvEncoding } | { prepared: PreparedCustomerImport })): Promise<ImportReport> {
+  const { trx, actor, dryRun } = input;
+  const prepared = 'prepared' in input ? input.prepared : await prepareCustomerImport(input);
+  const { encoding, parsed, numbers } = prepared;
+  const errors = [...prepared.errors];
+  for (const number of await existingValues(trx, 'customers', [...numbers.keys()])) {
+    const row = numbers.get(number) ?? 0;
+    errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
+  }
+  return finish({ trx, actor, errors, dryRun, encoding, rows: prepared.rows, entity: 'customer' }, async () => {
     for (const { data } of parsed) await createCustomer({ trx, actor, data });
     return parsed.length;
   });
@@ -282,12 +324,13 @@ export async function importDocuments(input: { trx: Executor; actor: Actor; csv:
   });
 
   const customerNumbers = [...new Set([...documents.values()].map((d) => d.customerNumber).filter(Boolean))];
-  const customers = customerNumbers.length > 0 ? await trx.selectFrom('customers').select(['id', 'number']).where('number', 'in', customerNumbers).execute() : [];
+  const customers: { id: number; number: string }[] = [];
+  for (let i = 0; i < customerNumbers.length; i += IN_CHUNK) {
+    customers.push(...(await trx.selectFrom('customers').select(['id', 'number']).where('number', 'in', customerNumbers.slice(i, i + IN_CHUNK)).execute()));
+  }
   const customerIds = new Map(customers.map((c) => [c.number, c.id]));
   const givenNumbers = [...documents.values()].filter((d) => d.number).map((d) => d.number ?? '');
-  const takenNumbers = new Set(
-    givenNumbers.length > 0 ? (await trx.selectFrom('documents').select('number').where('number', 'in', givenNumbers).execute()).map((r) => r.number) : [],
-  );
+  const takenNumbers = new Set(await existingValues(trx, 'documents', givenNumbers));
 
   const valid: { doc: PendingDocument; data: z.output<typeof documentInput> }[] = [];
   for (const doc of documents.values()) {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { importCustomers, importDocuments } from '../../commands/import.ts';
+import { importCustomers, importDocuments, prepareCustomerImport } from '../../commands/import.ts';
 import { CSV_ENCODINGS } from '../../commands/import-encoding.ts';
 import { archiveMissingPdfs } from '../../pdf/backfill.ts';
 import { requireActor, staffOnly } from '../auth.ts';
@@ -19,7 +19,9 @@ export const importRoutes =
 
     app.post('/api/import/customers', { preValidation: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import customers from CSV (UTF-8 or Windows-1252, ";" or ","); all rows or none') }, async (request) => {
       const actor = requireActor(request);
-      return db.transaction().execute((trx) => importCustomers({ trx, actor, csv: request.body, dryRun: request.query.dryRun, encoding: request.query.encoding }));
+      // Read and checked before the transaction: the database is not held while the file is parsed.
+      const prepared = await prepareCustomerImport({ csv: request.body, encoding: request.query.encoding });
+      return db.transaction().execute((trx) => importCustomers({ trx, actor, prepared, dryRun: request.query.dryRun }));
     });
 
     app.post('/api/import/documents', { preValidation: staffOnly, bodyLimit: MAX_CSV_BYTES, schema: schema('Import documents from CSV, one row per line item; all rows or none') }, async (request) => {
