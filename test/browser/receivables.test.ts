@@ -62,6 +62,7 @@ describe('receivables in the browser: import → review → paid', () => {
     await page.locator('input[type=file]').setInputFiles({ name: 'auszug.xml', mimeType: 'application/xml', buffer: Buffer.from(xml) });
     await page.getByRole('button', { name: 'Einlesen' }).click();
     await page.getByTestId('import-result').filter({ hasText: '1 gebucht, 1 zu prüfen, 0 schon bekannt' }).waitFor();
+    await page.getByTestId('booked-payments').getByRole('link', { name: `${invoices['mueller']?.number ?? ''} (119,00\u00a0€)` }).waitFor();
     const entry = page.getByTestId('review-entry');
     await entry.getByText('Nur der Betrag passt').waitFor();
     await entry.getByText('Erstattung Schaden 4711').waitFor();

@@ -24,6 +24,7 @@ type MappingField = (typeof MAPPING)[number];
 /** Zahlungseingänge: import a bank statement, then confirm or reject what could not be matched for sure. */
 export function BankImportPage() {
   const { t } = useTranslation();
+  const locale = useLocale();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState<Format>('auto');
@@ -83,6 +84,16 @@ export function BankImportPage() {
                 <Alert color={report.review > 0 ? 'yellow' : 'green'} data-testid="import-result">
                   <Text size="sm">{t('receivables.bank.result', { booked: report.booked, review: report.review, duplicates: report.duplicates, ignored: report.ignored })}</Text>
                   {report.alreadyImported && <Text size="sm">{t('receivables.bank.alreadyImported')}</Text>}
+                  {report.payments.length > 0 && (
+                    <Group gap="xs" mt={4} data-testid="booked-payments">
+                      <Text size="sm">{t('receivables.bank.bookedOn')}</Text>
+                      {report.payments.map((p) => (
+                        <Anchor key={`${p.entryId}-${p.documentId}`} component={Link} to={`/documents/${p.documentId}`} size="sm">
+                          {p.number} ({formatMoney(p.amountCents, locale)})
+                        </Anchor>
+                      ))}
+                    </Group>
+                  )}
                 </Alert>
               )}
             </Stack>
