@@ -86,7 +86,11 @@ describe.each(testDialects)('tokens, passwords and sessions on %s', (dialect) =>
     expect(wrong.json()).toMatchObject({ code: 'user.currentPasswordWrong', field: 'currentPassword' });
     // A name change needs no password.
     expect((await me.patch('/api/auth/me', { name: 'Empfang 2' })).statusCode).toBe(200);
+    const elsewhere = await t.login(STAFF);
     expect((await me.patch('/api/auth/me', { password: 'neues-staff-passwort', currentPassword: STAFF.password })).statusCode).toBe(200);
+    // The session that changed it goes on; the user's other sessions end.
+    expect((await me.get('/api/auth/me')).statusCode).toBe(200);
+    expect((await elsewhere.get('/api/auth/me')).statusCode).toBe(401);
     await t.login({ email: STAFF.email, password: 'neues-staff-passwort' });
 
     // An admin changing their own password in the user list needs it too; another user's does not.

@@ -73,8 +73,10 @@ export async function updateUser(input: {
   actor: Actor;
   id: number;
   patch: { name?: string; role?: 'admin' | 'staff'; locale?: 'de' | 'en'; password?: string; disabled?: boolean };
-  /** The new password's hash, made before the transaction (see hashNewPassword); required with patch.password. */
+  /** The new password's hash, made before the transaction (no connection held during argon2). */
   passwordHash?: string;
+  /** A user changing their own password keeps this session (SHA-256 of its token); all others end. */
+  keepSessionId?: string;
 }): Promise<UserRow> {
   const { trx, actor, id, patch } = input;
   const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -99,7 +101,11 @@ export async function updateUser(input: {
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (patch.disabled || patch.password !== undefined) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+  if (patch.disabled || patch.password !== undefined) {
+    let sessions = trx.deleteFrom('sessions').where('user_id', '=', id);
+    if (!patch.disabled && input.keepSessionId !== undefined) sessions = sessions.where('id', '!=', input.keepSessionId);
+    await sessions.execute();
+  }
   const fields = Object.keys(patch).filter((k) => k !== 'password');
   await audit(trx, actor, 'user.update', 'user', id, { fields, passwordChanged: patch.password !== undefined });
   return row;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { singleLineText } from '../../domain/text-input.ts';
-import { checkCurrentPassword, hashPassword, login, logout, updateUser } from '../../commands/users.ts';
+import { checkCurrentPassword, hashPassword, login, logout, sha256, updateUser } from '../../commands/users.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { LoginResult, Me } from '../api-types.ts';
 import { SESSION_COOKIE, requireActor } from '../auth.ts';
@@ -73,7 +73,10 @@ export const authRoutes =
         const { currentPassword, ...patch } = request.body;
         await checkCurrentPassword({ db, actor, userId, newPassword: patch.password, currentPassword, limit: throttle });
         const passwordHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
-        const user = await db.transaction().execute((trx) => updateUser({ trx, actor, id: userId, patch, ...(passwordHash ? { passwordHash } : {}) }));
+        // The session making the change stays; every other session of the user ends.
+        const token = request.cookies[SESSION_COOKIE];
+        const keepSessionId = token && request.session ? sha256(token) : undefined;
+        const user = await db.transaction().execute((trx) => updateUser({ trx, actor, id: userId, patch, ...(passwordHash ? { passwordHash } : {}), ...(keepSessionId ? { keepSessionId } : {}) }));
         return presentUser(user);
       },
     );

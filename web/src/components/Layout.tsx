@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton, Title, ScrollArea } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconBuildingBank, IconChartBar, IconChevronDown, IconFileInvoice, IconFileText, IconInbox, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
+import { IconBuilding, IconBuildingBank, IconChartBar, IconChevronDown, IconFileInvoice, IconFileText, IconInbox, IconKey, IconLanguage, IconLogout, IconMail, IconSend, IconServer, IconSettings, IconTemplate, IconUserCog, IconUsers, IconFolders } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { api } from '../api/client';
 import { useSession, useUser } from '../auth/session';
 import { useLocale } from '../lib/hooks';
 import { PageLoader } from './PageLoader';
+import { PasswordModal } from '../pages/settings/PasswordModal';
 
 interface Entry {
   to: string;
@@ -68,6 +69,7 @@ export function Layout() {
     { to: '/settings/users', label: t('nav.users'), icon: <IconUserCog {...icon} /> },
   ];
 
+  const [passwordOpened, { open: openPassword, close: closePassword }] = useDisclosure(false);
   const onLogout = async () => {
     await logout();
     navigate('/login', { replace: true });
@@ -111,6 +113,9 @@ export function Layout() {
                 English
               </Menu.Item>
               <Menu.Divider />
+              <Menu.Item leftSection={<IconKey size={16} aria-hidden />} onClick={openPassword}>
+                {t('password.menu')}
+              </Menu.Item>
               <Menu.Item leftSection={<IconLogout size={16} aria-hidden />} onClick={() => void onLogout()}>
                 {t('nav.logout')}
               </Menu.Item>
@@ -158,6 +163,7 @@ export function Layout() {
           <Outlet />
         </Suspense>
       </AppShell.Main>
+      <PasswordModal opened={passwordOpened} onClose={closePassword} />
     </AppShell>
   );
 }
