@@ -25,6 +25,7 @@ import { devMailRoutes } from './routes/dev-mails.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { LOG_REDACT } from '../log-redact.ts';
 import { bankRoutes } from './routes/bank.ts';
+import { documentExportRoutes } from './routes/document-export.ts';
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string };
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(devMailRoutes(deps));
   await app.register(paymentRoutes(deps));
   await app.register(bankRoutes(deps));
+  await app.register(documentExportRoutes(deps));
   // further route modules register here
 
   return app;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, login, screenshot, startApp, type RunningApp } from './harness.ts';
@@ -100,6 +101,20 @@ describe('the lists fit laptop and desktop screens', () => {
       expect(await page.locator(`${row} td:nth-child(2) a`).evaluate((a) => a.scrollWidth <= (a.parentElement?.clientWidth ?? 0))).toBe(true);
       await screenshot(page, `screen-auswertungen-${size.width}`);
     }
+  });
+
+  it('Mehr → CSV export saves the German CSV the server writes for the selection', async () => {
+    await page.getByLabel('Alle 5 auswählen').click();
+    await page.getByRole('button', { name: 'Mehr' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: 'Ausgewählte als CSV exportieren' }).click();
+    const file = await (await download).path();
+    const csv = readFileSync(file, 'utf8');
+    expect(csv.startsWith('\uFEFFNummer;Typ;Datum;')).toBe(true);
+    expect(csv.trim().split('\r\n')).toHaveLength(6);
+    expect(csv).toContain(`${longNumber};Rechnung;`);
+    expect(csv).toContain(';1761,20;Festgeschrieben;');
+    await page.getByRole('button', { name: 'Auswahl aufheben' }).first().click();
   });
 
   it('the Versandauftrag and its result show every column and cut the long name', async () => {
