@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DOCUMENT_SORTS } from '../../commands/documents.ts';
 import { PRACTICE_TIME_ZONE } from '../../domain/receivables.ts';
-import { csvRecord } from '../../exports/csv-writer.ts';
+import { CSV_BOM, csvRecord, type CsvDelimiter } from '../../domain/csv.ts';
 import { documentExportRows, exportLabels, formatExportDate, formatExportDateTime, isTimeZone, type ExportCell, type ExportLocale, type ExportSelection } from '../../exports/documents-export.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -23,21 +23,22 @@ const exportQuery = z.strictObject({
   tz: z.string().max(64).refine(isTimeZone, 'unknown time zone').optional(),
 });
 
-/** CSV: a UTF-8 BOM, then records separated as the language's Excel expects (`;` and decimal comma in German). */
+/** CSV through the one CSV writer (src/domain/csv.ts): a UTF-8 BOM, then records separated as the language's Excel expects (`;` and decimal comma in German). */
 async function* csvChunks(rows: AsyncGenerator<ExportCell[][]>, locale: ExportLocale, timeZone: string): AsyncGenerator<string> {
-  const delimiter = locale === 'de' ? ';' : ',';
-  let out = '\uFEFF';
+  const delimiter: CsvDelimiter = locale === 'de' ? ';' : ',';
+  let out = CSV_BOM;
   for await (const page of rows) {
     for (const row of page) {
       out += csvRecord(
         row.map((cell) => {
           if ('cents' in cell) {
+            // A decimal string, which the writer leaves a number (a credit note's -12,50 is never text).
             const value = (cell.cents / 100).toFixed(2);
-            return { value: locale === 'de' ? value.replace('.', ',') : value, numeric: true };
+            return locale === 'de' ? value.replace('.', ',') : value;
           }
-          if ('date' in cell) return { value: formatExportDate(cell.date, locale), numeric: true };
-          if ('dateTime' in cell) return { value: formatExportDateTime(cell.dateTime, locale, timeZone), numeric: true };
-          return { value: cell.text, numeric: false };
+          if ('date' in cell) return formatExportDate(cell.date, locale);
+          if ('dateTime' in cell) return formatExportDateTime(cell.dateTime, locale, timeZone);
+          return cell.text;
         }),
         delimiter,
       );

@@ -13,7 +13,6 @@ import { errorMessage } from '../../lib/errors';
 import { useLocale } from '../../lib/hooks';
 import { postForBlob, saveBlob } from '../dispatch/api';
 import type { DispatchSelection, DispatchView } from '../dispatch/types';
-import { csvOf } from './csv';
 import { FilterPanel } from './FilterPanel';
 import { DocumentRow, DocumentsHeader, type RowClick } from './EvaluationsTable';
 import { filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
