@@ -69,12 +69,15 @@ describe('the lists fit laptop and desktop screens', () => {
     await login(page);
     await page.waitForURL(/\/customers$/);
     const api = new Api(page);
+    // What the e-invoice check at finalisation needs: the company's tax number, the customers' addresses.
+    await api.send('PUT', '/api/company', { name: 'Hörakustik Sonnenschein GmbH', street: 'Lindenallee 5', postcode: '50667', city: 'Köln', taxNumber: '214/5678/9012', iban: 'DE89 3704 0044 0532 0130 00', paymentTermsDays: 14 });
     await api.mailSettings(smtp.port);
     await api.template('Rechnungsversand', 'Ihre Rechnung', 'Guten Tag {{ customer.name }},\n\nanbei Ihre Rechnung.');
-    const long = await api.customer({ companyName: LONG_NAME, email: LONG_EMAIL });
+    const address = { street: 'Hauptstraße 1', postcode: '50667', city: 'Köln' };
+    const long = await api.customer({ companyName: LONG_NAME, email: LONG_EMAIL, ...address });
     longNumber = (await api.invoice(long, 'Hörgerät rechts', 148_000)).number;
     for (const [first, last] of [['Anna', 'Schäfer'], ['Tom', 'Fischer'], ['Lea', 'Wagner'], ['Jonas', 'Becker']] as const) {
-      const id = await api.customer({ firstName: first, lastName: last, email: `${first.toLowerCase()}.${last.toLowerCase()}@example.de` });
+      const id = await api.customer({ firstName: first, lastName: last, email: `${first.toLowerCase()}.${last.toLowerCase()}@example.de`, ...address });
       await api.invoice(id, 'Hörgerätebatterien', 2_490);
     }
   });
