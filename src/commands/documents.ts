@@ -102,7 +102,7 @@ export async function getDocument(db: Executor, id: number): Promise<DocumentWit
 
 export async function createDocument(input: { trx: Executor; actor: Actor; data: DocumentInput }): Promise<DocumentWithLines> {
   const { trx, actor, data } = input;
-  await getCustomer(trx, data.customerId);
+  const customer = await getCustomer(trx, data.customerId);
   const company = await getCompany(trx);
   const issueDate = data.issueDate ?? today();
   const terms = data.paymentTermsDays ?? company.paymentTermsDays;
@@ -117,7 +117,8 @@ export async function createDocument(input: { trx: Executor; actor: Actor; data:
       number: null,
       status: 'draft',
       customer_id: data.customerId,
-      language: data.language,
+      // The customer's language unless the document names one (PDF, its file name, the e-mail).
+      language: data.language ?? customer.language,
       issue_date: issueDate,
       service_date: data.serviceDate,
       due_date: addDays(issueDate, terms),

@@ -13,6 +13,7 @@ import { vatCategory } from './migrations/0018_vat_category.ts';
 import { xrechnung } from './migrations/0019_xrechnung.ts';
 import { receivables } from './migrations/0020_receivables.ts';
 import { dispatchDrafts } from './migrations/0016_dispatch_drafts.ts';
+import { customerLanguage } from './migrations/0016a_customer_language.ts';
 
 /**
  * All migrations, in order. Each is a function of the dialect because a few column types differ
@@ -33,6 +34,7 @@ function allMigrations(dialect: DialectKind): Record<string, Migration> {
     '0019_xrechnung': xrechnung,
     '0020_receivables': receivables(dialect),
     '0016_dispatch_drafts': dispatchDrafts,
+    '0016a_customer_language': customerLanguage,
   };
 }
 

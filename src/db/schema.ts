@@ -103,6 +103,8 @@ export interface CustomersTable {
   country: string;
   email: string | null;
   invoice_by_post: Bool;
+  /** the customer's language for documents and e-mails (migration 0016a; default German) */
+  language: Generated<'de' | 'en'>;
   email_consent_at: string | null;
   /** "unzustellbar seit …": when a bounce came back for `email_bounce_address` (migration 0013); holds only while `email` is that address */
   email_bounced_at: string | null;

@@ -33,6 +33,21 @@ export async function countBlockedRecipients(db: Executor, id: number): Promise<
 
 export const DEFAULT_DRAFT_STALE_DAYS = 30;
 
+/** Active recipients by the customer's language. */
+export async function recipientLanguages(db: Executor, id: number): Promise<{ de: number; en: number }> {
+  const rows = await db
+    .selectFrom('dispatch_recipients as r')
+    .innerJoin('customers as c', 'c.id', 'r.customer_id')
+    .select(['c.language', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('r.dispatch_id', '=', id)
+    .where('r.removed', '=', 0)
+    .groupBy('c.language')
+    .execute();
+  const out = { de: 0, en: 0 };
+  for (const r of rows) out[r.language] = Number(r.n);
+  return out;
+}
+
 /** A draft nobody sent or discarded for `staleDays` days. */
 export function isStaleDraft(d: Pick<DispatchRow, 'status' | 'created_at'>, staleDays: number, now = Date.now()): boolean {
   return d.status === 'draft' && now - Date.parse(d.created_at) > staleDays * 86_400_000;
@@ -62,6 +77,7 @@ export async function getDispatch(db: Executor, id: number, options: { countBloc
     recipients: { total, removed, active: total - removed },
     blockedRecipients: d.status === 'draft' && options.countBlocked !== false ? await countBlockedRecipients(db, id) : null,
     stale: isStaleDraft(d, options.staleDays ?? DEFAULT_DRAFT_STALE_DAYS),
+    languages: d.status === 'draft' ? await recipientLanguages(db, id) : null,
     deliveries: await deliveryCounts(db, id),
   };
 }

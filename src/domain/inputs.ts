@@ -34,6 +34,8 @@ export const customerInput = z.strictObject({
     .transform((v) => (v ? v : null))
     .refine((v) => v === null || isValidEmail(v), { message: 'is not a valid e-mail address' }),
   invoiceByPost: z.boolean().default(false),
+  /** documents and e-mails in this language; unset: German (the company's) */
+  language: z.enum(['de', 'en']).optional(),
   emailConsentAt: isoDate.nullish().transform((v) => v ?? null),
   vatId: optionalText(30),
   /** Leitweg-ID (KoSIT): coarse address, optional fine address, two check digits, e.g. 991-12345-67 or 04011000-1234512345-06. */
@@ -92,7 +94,8 @@ const documentLines = z
 export const documentInput = z.strictObject({
   type: z.enum(DOCUMENT_TYPES.filter((t) => t !== 'creditNote')),
   customerId: z.number().int().positive(),
-  language: z.enum(['de', 'en']).default('de'),
+  /** unset: the customer's language */
+  language: z.enum(['de', 'en']).optional(),
   issueDate: isoDate.optional(),
   serviceDate: isoDate.nullish().transform((v) => v ?? null),
   paymentTermsDays: z.number().int().min(0).max(365).optional(),

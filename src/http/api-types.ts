@@ -91,6 +91,8 @@ export interface CustomerView {
   country: string;
   email: string | null;
   invoiceByPost: boolean;
+  /** documents and e-mails in this language */
+  language: 'de' | 'en';
   emailConsentAt: string | null;
   /** "E-Mail unzustellbar seit …": a bounce came back for the current address (ends when the address changes) */
   emailBounce: { since: string; address: string; reason: string | null } | null;
@@ -357,6 +359,8 @@ export interface DispatchView {
   blockedRecipients: number | null;
   /** a draft older than the configured number of days (FAKTURA_DRAFT_STALE_DAYS, default 30) */
   stale: boolean;
+  /** drafts: active recipients by their language (the template picker pre-selects the majority's and warns about the rest); null once sent */
+  languages: { de: number; en: number } | null;
   deliveries: DeliveryCounts;
 }
 

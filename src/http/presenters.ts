@@ -26,6 +26,7 @@ export function presentCustomer(c: CustomerRow): CustomerView {
     country: c.country,
     email: c.email,
     invoiceByPost: c.invoice_by_post === 1,
+    language: c.language,
     emailConsentAt: c.email_consent_at,
     emailBounce: activeEmailBounce(c),
     vatId: c.vat_id,

@@ -35,11 +35,12 @@ interface FormState {
   vatId: string;
   leitwegId: string;
   invoiceByPost: boolean;
+  language: 'de' | 'en';
   emailConsentAt: string;
   notes: string;
 }
 
-const EMPTY: FormState = { number: '', salutation: '', firstName: '', lastName: '', companyName: '', street: '', postcode: '', city: '', country: 'DE', email: '', vatId: '', leitwegId: '', invoiceByPost: false, emailConsentAt: '', notes: '' };
+const EMPTY: FormState = { number: '', salutation: '', firstName: '', lastName: '', companyName: '', street: '', postcode: '', city: '', country: 'DE', email: '', vatId: '', leitwegId: '', invoiceByPost: false, language: 'de', emailConsentAt: '', notes: '' };
 
 function toForm(c: Customer): FormState {
   return {
@@ -56,6 +57,7 @@ function toForm(c: Customer): FormState {
     vatId: c.vatId ?? '',
     leitwegId: c.leitwegId ?? '',
     invoiceByPost: c.invoiceByPost,
+    language: c.language,
     emailConsentAt: c.emailConsentAt ?? '',
     notes: c.notes ?? '',
   };
@@ -78,13 +80,14 @@ function toInput(f: FormState): CustomerInput {
     vatId: orNull(f.vatId),
     leitwegId: orNull(f.leitwegId),
     invoiceByPost: f.invoiceByPost,
+    language: f.language,
     emailConsentAt: orNull(f.emailConsentAt),
     notes: orNull(f.notes),
   };
 }
 
 const ADMIN_FIELDS = ['invoiceByPost', 'emailConsentAt', 'notes'];
-const CUSTOMER_FIELDS = ['number', 'salutation', 'firstName', 'lastName', 'companyName', 'street', 'postcode', 'city', 'country', 'email', 'vatId', 'leitwegId'];
+const CUSTOMER_FIELDS = ['number', 'salutation', 'firstName', 'lastName', 'companyName', 'street', 'postcode', 'city', 'country', 'email', 'vatId', 'leitwegId', 'language'];
 
 /** Kunde → tabs "Kunde" and "Administration" as in the reference, plus the customer's documents. */
 export function CustomerPage() {
@@ -153,7 +156,7 @@ export function CustomerPage() {
   const errors = useFieldErrors(save.error);
   const general = generalError(t, save.error, [...CUSTOMER_FIELDS, ...ADMIN_FIELDS]);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
-  const text = (key: Exclude<keyof FormState, 'invoiceByPost'>) => ({
+  const text = (key: Exclude<keyof FormState, 'invoiceByPost' | 'language'>) => ({
     value: form[key],
     onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => set(key, e.currentTarget.value),
     error: errors[key],
@@ -258,6 +261,20 @@ export function CustomerPage() {
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 4 }}>
                     <TextInput label={t('customers.fields.vatId')} {...text('vatId')} />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 4 }}>
+                    <Select
+                      label={t('customers.fields.language')}
+                      description={t('customers.languageHint')}
+                      allowDeselect={false}
+                      data={[
+                        { value: 'de', label: t('customers.languages.de') },
+                        { value: 'en', label: t('customers.languages.en') },
+                      ]}
+                      value={form.language}
+                      onChange={(value) => set('language', value === 'en' ? 'en' : 'de')}
+                      error={errors['language']}
+                    />
                   </Grid.Col>
                   <Grid.Col span={{ base: 12, sm: 6 }}>
                     <TextInput label={t('customers.fields.leitwegId')} description={t('customers.leitwegIdHint')} placeholder="04011000-1234512345-06" {...text('leitwegId')} />
