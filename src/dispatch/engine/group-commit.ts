@@ -24,12 +24,15 @@ interface WriterEntry {
 }
 
 /**
- * Group commit of the lanes' outcomes. Lanes submit "record `sent` for my last message, mark my
- * next one `sending`"; everything submitted while the previous commit runs goes into the next
- * one, so under load one transaction serves several lanes and with a single lane nothing waits
- * for a timer. A commit that fails is retried a few times; if it still fails, its `sent` rows stay
- * `sending` (the sweep shows them as `uncertain`, never re-sent) and its marks count as not
- * marked (those messages are not sent).
+ * Group commit of the lanes' outcomes. Lanes submit "record `sent` for a message the server
+ * accepted" or "mark this one `sending`"; everything submitted while the previous commit runs goes
+ * into the next one, so under load one transaction serves several lanes and with a single lane
+ * nothing waits for a timer. A commit that fails is retried a few times; if it still fails (disk
+ * full, the database locked for long), its marks count as not marked (those messages are withdrawn
+ * before any content is sent), and its `sent` records are kept and written as soon as the database
+ * takes them again: this worker knows the server accepted those messages, so they end `sent`, not
+ * `uncertain` (the `sent` update also overrides an `uncertain` another worker's sweep may have set
+ * meanwhile). Their lanes wait for that, so a worker that cannot write sends nothing new.
  */
 export class OutcomeWriter {
   private pending: WriterEntry[] = [];
@@ -58,6 +61,7 @@ export class OutcomeWriter {
   }
 
   private async drain(): Promise<void> {
+    let failedRounds = 0;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
       let result: CommitResult | undefined;
@@ -67,13 +71,34 @@ export class OutcomeWriter {
           break;
         } catch (error) {
           if (attempt >= 5) {
-            this.log('error', 'recording delivery outcomes failed', { deliveries: batch.length, error: String(error) });
+            const unrecorded = batch.filter((e) => e.sent).length;
+            this.log('error', 'recording delivery outcomes failed: the database did not take the write', {
+              deliveries: batch.length,
+              acceptedByServer: unrecorded,
+              error: String(error),
+            });
             break;
           }
           await new Promise((r) => setTimeout(r, 200 * attempt));
         }
       }
-      for (const e of batch) e.resolve(outcomeOf(e.mark, result));
+      if (result) {
+        if (failedRounds > 0) this.log('info', 'delivery outcomes recorded after the database took writes again', { deliveries: batch.length });
+        failedRounds = 0;
+        for (const e of batch) e.resolve(outcomeOf(e.mark, result));
+        continue;
+      }
+      // Marks: withdrawn. `sent` records: kept, tried again (first in line) until the database takes them.
+      const keep: WriterEntry[] = [];
+      for (const e of batch) {
+        if (e.sent) keep.push({ sent: e.sent, mark: undefined, resolve: e.mark ? () => undefined : e.resolve });
+        if (e.mark) e.resolve('failed');
+      }
+      if (keep.length > 0) {
+        failedRounds++;
+        this.pending.unshift(...keep);
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * failedRounds)));
+      }
     }
     this.running = false;
   }

@@ -46,7 +46,10 @@ export async function sweepExpired(db: Db, input: { now: string; log: WorkerLog 
       lease_owner: null,
       lease_until: null,
       error_code: 'delivery.workerLost',
-      error_message: 'the sending process stopped before the server confirmed the message; check before sending again',
+      // What is known: the message was handed to the server, and no outcome was recorded before
+      // the lease ran out. The worker died, or it could not write to the database (disk full): a
+      // live worker that knows the outcome still records `sent` once it can.
+      error_message: "the server's answer to this message was not recorded (the sending process stopped, or the database did not take the write); check the mail server's log before sending again",
       updated_at: now,
     })
     // A literal, not a parameter: SQLite uses the partial index `deliveries_lease` (state =
