@@ -201,7 +201,7 @@ describe('the front desk works in the browser (German)', () => {
     await dialog.getByLabel(/^E-Mail/).fill('empfang@praxis.test');
     await dialog.getByLabel(/^Passwort/).fill('kurz');
     await dialog.getByRole('button', { name: 'Benutzer anlegen' }).click();
-    await dialog.getByText('Das Passwort muss mindestens 10 Zeichen haben.').first().waitFor();
+    await dialog.getByText('Das Passwort muss mindestens 12 Zeichen haben.').first().waitFor();
     await dialog.getByLabel(/^Passwort/).fill('empfang-passwort');
     await dialog.getByRole('button', { name: 'Benutzer anlegen' }).click();
     await page.getByRole('cell', { name: 'empfang@praxis.test' }).first().waitFor();
