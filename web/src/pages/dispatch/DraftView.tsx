@@ -11,6 +11,7 @@ import { useUser } from '../../auth/session';
 import { ConfirmModal } from '../../components/ConfirmModal';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useLocale } from '../../lib/hooks';
+import { ViewTabs } from '../../components/ViewTabs';
 import { IncompleteNotice } from './IncompleteNotice';
 import { PreviewModal } from './PreviewModal';
 import { RecipientsTable } from './RecipientsTable';
@@ -267,14 +268,8 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
       <Paper withBorder p="md">
         <Group justify="space-between" mb="sm" gap="xs" role="toolbar" aria-label={t('dispatchUi.dialog.toolbar')}>
           <Group gap="xs">
-            <SegmentedControl
-              // Re-measured whenever a count changes its label's width (else the highlight sits beside it).
-              key={views.map((x) => x.label).join('|')}
-              size="xs"
-              value={view}
-              onChange={changeView}
-              data={views}
-            />
+            {/* Plain buttons: Mantine's SegmentedControl had to be re-mounted and re-measured whenever a count changed. */}
+            <ViewTabs label={t('dispatchUi.dialog.toolbar')} value={view} onChange={changeView} data={views} />
             <Badge variant={selected.length ? 'filled' : 'light'} color={selected.length ? 'indigo' : 'gray'} size="lg" tt="none" data-testid="recipient-selection" aria-live="polite">
               {t('dispatchUi.dialog.selected', { count: selected.length })}
             </Badge>

@@ -13,7 +13,7 @@ import { errorMessage } from '../../lib/errors';
 import { useLocale } from '../../lib/hooks';
 import { postForBlob, saveBlob } from '../dispatch/api';
 import type { DispatchSelection, DispatchView } from '../dispatch/types';
-import { FilterPanel } from './FilterPanel';
+import { EVALUATIONS_KEY, FilterPanel } from './FilterPanel';
 import { DocumentRow, DocumentsHeader, type RowClick } from './EvaluationsTable';
 import { filterBody, filterQuery, formFromParams, formToParams, isSort, type FilterForm, type Sort } from './filter';
 import { allMatching, clickDocument, isSelected as isSelectedIn, noSelection, selectedCount as countSelected, selectionBody as bodyOf, type EvaluationSelection } from './selection';
@@ -50,7 +50,7 @@ export function EvaluationsPage() {
     setSelection(noSelection());
   }
   const list = useQuery({
-    queryKey: ['dispatch-ui', 'evaluations', body, page, pageSize, sort, order],
+    queryKey: [...EVALUATIONS_KEY, body, page, pageSize, sort, order],
     queryFn: () => api.get<Page<DocumentListItem>>(`/api/documents${query({ ...filterQuery(body), page, pageSize, sort, order })}`),
     enabled: loaded,
     placeholderData: keepPreviousData,
@@ -150,7 +150,7 @@ export function EvaluationsPage() {
           </Button>
         }
       />
-      <FilterPanel initial={applied} fetching={list.isFetching} onLoad={load} />
+      <FilterPanel initial={applied} onLoad={load} />
 
       <ErrorAlert error={list.error ?? createDispatch.error} />
 

@@ -1,5 +1,6 @@
 import { Button, Grid, MultiSelect, Paper, Select, TextInput } from '@mantine/core';
 import { IconRefresh } from '@tabler/icons-react';
+import { useIsFetching } from '@tanstack/react-query';
 import { memo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CustomerPicker } from '../../components/CustomerPicker';
@@ -11,7 +12,8 @@ import { DOC_STATUSES, DOC_TYPES, amountProblems, type FilterForm } from './filt
  * The filter form of Auswertungen. Its own component with its own state: typing re-renders the
  * form only, and selecting rows leaves the form alone (memoised).
  */
-export const FilterPanel = memo(function FilterPanel({ initial, fetching, onLoad }: { initial: FilterForm; fetching: boolean; onLoad: (form: FilterForm) => void }) {
+export const FilterPanel = memo(
+  function FilterPanel({ initial, onLoad }: { initial: FilterForm; onLoad: (form: FilterForm) => void }) {
   const { t } = useTranslation();
   const [form, setForm] = useState<FilterForm>(initial);
   const locale = useLocale();
@@ -90,11 +92,25 @@ export const FilterPanel = memo(function FilterPanel({ initial, fetching, onLoad
           </Grid.Col>
         )}
         <Grid.Col span={{ base: 12, sm: 4, lg: 2 }}>
-          <Button type="submit" fullWidth leftSection={<IconRefresh size={16} aria-hidden />} loading={fetching}>
-            {t('dispatchUi.evaluations.load')}
-          </Button>
+          <LoadButton label={t('dispatchUi.evaluations.load')} />
         </Grid.Col>
       </Grid>
     </Paper>
   );
-});
+},
+  // `initial` is read once, at mount; only a new onLoad re-renders the form from outside.
+  (before, after) => before.onLoad === after.onLoad,
+);
+
+/** "Laden", spinning while the list loads: it alone follows the request, not the whole form. */
+function LoadButton({ label }: { label: string }) {
+  const fetching = useIsFetching({ queryKey: EVALUATIONS_KEY }) > 0;
+  return (
+    <Button type="submit" fullWidth leftSection={<IconRefresh size={16} aria-hidden />} loading={fetching}>
+      {label}
+    </Button>
+  );
+}
+
+/** The prefix of the list's query key in EvaluationsPage. */
+export const EVALUATIONS_KEY = ['dispatch-ui', 'evaluations'] as const;
