@@ -61,6 +61,8 @@ describe('Send all selected invoices (English)', () => {
     await notice.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Search template' }).click();
     const picker = page.getByRole('dialog', { name: 'Search template' });
+    // Its customers read German (their language): the English template is flagged before it is chosen.
+    await picker.getByTestId('template-language-warning').getByText(/would otherwise get an e-mail in another language/).waitFor();
     await picker.getByRole('option', { name: /Invoice mail/ }).dblclick();
     await expect.poll(() => page.getByTestId('dispatch-message-text').textContent()).toContain('please find your invoice');
 

@@ -352,6 +352,7 @@ export function DraftView({ dispatch }: { dispatch: DispatchView }) {
 
       <TemplatePicker
         dispatchId={dispatch.id}
+        languages={dispatch.languages}
         opened={picking}
         currentId={dispatch.templateId}
         onClose={() => setPicking(false)}

@@ -1,4 +1,4 @@
-import { Badge, Button, Grid, Group, Modal, Paper, ScrollArea, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Modal, Paper, ScrollArea, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -14,7 +14,7 @@ import { RenderedPreview } from './RenderedPreview';
  * The magnifier's search (Lupe): templates of kind "Kunden Benachrichtigung", the highlighted
  * one's text previewed beside the list; a click highlights, "Übernehmen" or a double click chooses.
  */
-export function TemplatePicker({ dispatchId, opened, currentId, onClose, onChoose }: { dispatchId: number; opened: boolean; currentId: number | null; onClose: () => void; onChoose: (template: Template) => void }) {
+export function TemplatePicker({ dispatchId, languages, opened, currentId, onClose, onChoose }: { dispatchId: number; languages: { de: number; en: number } | null; opened: boolean; currentId: number | null; onClose: () => void; onChoose: (template: Template) => void }) {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const [highlightedId, setHighlightedId] = useState<number | null>(null);
@@ -25,7 +25,10 @@ export function TemplatePicker({ dispatchId, opened, currentId, onClose, onChoos
   });
   const needle = q.trim().toLowerCase();
   const list = (templates.data ?? []).filter((tpl) => !needle || tpl.name.toLowerCase().includes(needle) || tpl.subject.toLowerCase().includes(needle));
-  const highlighted = list.find((tpl) => tpl.id === (highlightedId ?? currentId)) ?? list[0] ?? null;
+  // Nothing chosen yet: the first template in the language most of this dispatch's customers read.
+  const majority = languages && languages.en > languages.de ? 'en' : 'de';
+  const highlighted = list.find((tpl) => tpl.id === (highlightedId ?? currentId)) ?? list.find((tpl) => tpl.language === majority) ?? list[0] ?? null;
+  const otherLanguage = highlighted && languages ? (highlighted.language === 'en' ? languages.de : languages.en) : 0;
   return (
     <Modal opened={opened} onClose={onClose} size="70rem" title={<Text fw={600}>{t('dispatchUi.template.searchTitle')}</Text>}>
       <ErrorAlert error={templates.error} />
@@ -90,6 +93,11 @@ export function TemplatePicker({ dispatchId, opened, currentId, onClose, onChoos
           </Paper>
         </Grid.Col>
       </Grid>
+      {otherLanguage > 0 && (
+        <Alert color="yellow" variant="light" mt="sm" p="xs" data-testid="template-language-warning">
+          {t('dispatchUi.template.languageMismatch', { count: otherLanguage })}
+        </Alert>
+      )}
       <Group justify="flex-end" mt="md">
         <Button variant="default" onClick={onClose}>
           {t('common.cancel')}
