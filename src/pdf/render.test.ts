@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFStream, decodePDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
@@ -274,5 +278,47 @@ describe('renderDocumentPdf: VAT categories (§14 Abs. 4 Nr. 7/8, §14a UStG)', 
     expect(count(text, 'Nettobetrag ohne USt')).toBe(4);
     expect(text).toContain('1.000,00 €');
     expect(text).toContain('500,00 €');
+  });
+});
+
+describe('renderDocumentPdf: the address block stays in the DIN 5008 window (pdftotext -bbox)', () => {
+  const MM = 72 / 25.4;
+  function words(pdf: Buffer): { xMin: number; yMin: number; xMax: number; yMax: number; text: string }[] {
+    const dir = mkdtempSync(join(tmpdir(), 'faktura-bbox-'));
+    try {
+      writeFileSync(join(dir, 'doc.pdf'), pdf);
+      const html = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', join(dir, 'doc.pdf'), '-'], { encoding: 'utf8' });
+      return [...html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
+        xMin: Number(m[1]) / MM,
+        yMin: Number(m[2]) / MM,
+        xMax: Number(m[3]) / MM,
+        yMax: Number(m[4]) / MM,
+        text: m[5] ?? '',
+      }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('wraps a 200-character name and street within 105 mm, at most 6 lines, and nothing runs into the info block or off the page', async () => {
+    const long = 'Gemeinnützige Gesellschaft für Hörgeräteversorgung und audiologische Rehabilitation der Senioren im Landkreis Oberbergischer Kreis mbH – Zweigniederlassung Gummersbach Innenstadt Nord';
+    const doc = sampleDocument({
+      company: { ...sampleDocument().company, name: `${long} ${long}`.slice(0, 200) },
+      customer: { ...sampleDocument().customer, companyName: long.slice(0, 200), street: `${'Sehr-lange-Straße-mit-Bindestrichen-'.repeat(4)}12a, Hinterhaus, 3. Obergeschoss links`, country: 'AT' },
+    });
+    const all = words(await renderDocumentPdf(doc));
+    const address = all.filter((w) => w.yMin > 62 && w.yMax < 100 && w.xMin < 110);
+    expect(address.length).toBeGreaterThan(5);
+    for (const w of address) expect(w.xMax, w.text).toBeLessThanOrEqual(105);
+    const lines = new Set(address.map((w) => Math.round(w.yMin * 2)));
+    expect(lines.size).toBeLessThanOrEqual(6);
+    // street, city and country survive; the name is what gets cut
+    expect(address.map((w) => w.text).join(' ')).toContain('Sehr-lange-Straße');
+    expect(address.map((w) => w.text).join(' ')).toContain('ÖSTERREICH');
+    expect(address.map((w) => w.text).join(' ')).toContain('München');
+    // the info block (from 125 mm) holds only its own words
+    for (const w of all.filter((x) => x.yMin > 45 && x.yMax < 100 && x.xMax > 110)) expect(w.xMin, w.text).toBeGreaterThanOrEqual(124);
+    // the letterhead name and the footer stay on the page
+    for (const w of all.filter((x) => x.yMin < 30 || x.yMin > 270)) expect(w.xMax, w.text).toBeLessThanOrEqual(190.5);
   });
 });

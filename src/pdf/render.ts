@@ -46,6 +46,11 @@ const COLS = {
   amount: { x: LEFT + 140, w: 25 },
 } as const;
 const CELL_PAD = 1.2;
+/** DIN 5008 form B window: the address zone runs from 20 to 105 mm; text starts at LEFT. At most 6 lines. */
+const ADDRESS_WIDTH = 105 - LEFT;
+const ADDRESS_MAX_LINES = 6;
+const SENDER_WIDTH = 110 - LEFT - 2;
+const FOOTER_COLUMN_MAX = 50;
 /** GiroCode edge length in mm (with a one-module margin): modules of ≈ 0.4 mm scan well from paper. */
 const GIROCODE_SIDE = 24;
 const TABLE_FONT = 8.5;
@@ -175,6 +180,11 @@ function addressLines(c: DocumentCustomer, doc: RenderableDocument): string[] {
   return lines;
 }
 
+/** How many of addressLines' last lines are the address proper (street, city, country): kept whole. */
+function addressTailLines(c: DocumentCustomer, doc: RenderableDocument): number {
+  return (c.street ? 1 : 0) + ([c.postcode, c.city].some(Boolean) ? 1 : 0) + (c.country && c.country !== doc.company.country ? 1 : 0);
+}
+
 class Layout {
   private y = 0;
   private pageCount = 0;
@@ -248,10 +258,14 @@ class Layout {
     if (company.logo) {
       this.pdf.image(Buffer.from(company.logo.bytes), mm(RIGHT - 60), mm(12), { fit: [mm(60), mm(24)], align: 'right' });
     }
-    this.font(true, 15);
-    this.text(company.name, LEFT, 15);
+    // A long name shrinks (down to 10 pt) and is cut with "…" rather than run under the logo or off the page.
+    const nameWidth = company.logo ? RIGHT - 60 - 4 - LEFT : WIDTH;
+    let nameSize = 15;
+    this.font(true, nameSize);
+    while (nameSize > 10 && this.pdf.widthOfString(company.name) > mm(nameWidth)) this.font(true, --nameSize);
+    this.pdf.text(company.name, mm(LEFT), mm(15), { width: mm(nameWidth), height: this.pdf.currentLineHeight(), ellipsis: true, lineBreak: false });
     this.font(false, 8.5, COLOR_MUTED);
-    this.text([company.street, `${company.postcode} ${company.city}`].join(' · '), LEFT, 22.5);
+    this.pdf.text([company.street, `${company.postcode} ${company.city}`].join(' · '), mm(LEFT), mm(22.5), { width: mm(nameWidth), height: this.pdf.currentLineHeight(), ellipsis: true, lineBreak: false });
 
     // Fold marks at 105 and 210 mm and the hole mark at 148.5 mm (DIN 5008 form B).
     for (const [y, len] of [[105, 5], [148.5, 7], [210, 5]] as const) this.rule(y, 4, 4 + len, COLOR_MUTED, 0.4);
@@ -260,14 +274,24 @@ class Layout {
     // "Zusatz- und Vermerkzone" so that it shows in the window as the return address.
     const sender = [company.name, company.street, `${company.postcode} ${company.city}`].join(' · ');
     this.font(false, 6.5, COLOR_MUTED);
-    this.text(sender, LEFT, 58.2);
-    const senderWidth = Math.min(this.pdf.widthOfString(sender) / MM, 80);
+    // The window (DIN 5008 form B: 20–110 mm) shows the return address; a longer one is cut with "…".
+    let shownSender = sender;
+    while (shownSender.length > 1 && this.pdf.widthOfString(shownSender) > mm(SENDER_WIDTH)) shownSender = `${shownSender.slice(0, -2)}…`;
+    this.text(shownSender, LEFT, 58.2);
+    const senderWidth = this.pdf.widthOfString(shownSender) / MM;
     this.rule(61.2, LEFT, LEFT + senderWidth, COLOR_MUTED, 0.3);
-    this.font(false, 10);
+    // DIN 5008: at most 6 lines in the address zone, within the window (to 105 mm). Long lines wrap
+    // (smaller type first); lines beyond 6 are cut from the name, never from street, city, country.
+    let size = 10;
+    const address = addressLines(doc.customer, doc);
+    const nameLines = address.length - addressTailLines(doc.customer, doc);
+    let lines = this.addressBlock(address, size, nameLines);
+    while (lines.length > ADDRESS_MAX_LINES && size > 8) lines = this.addressBlock(address, --size, nameLines);
+    this.font(false, size);
     let ay = 64;
-    for (const line of addressLines(doc.customer, doc).slice(0, 6)) {
+    for (const line of lines) {
       this.text(line, LEFT, ay);
-      ay += 4.3;
+      ay += size * 0.43;
     }
 
     // Information block (form B: from 125 mm, starting at 50 mm).
@@ -453,6 +477,65 @@ class Layout {
 
   // ---------- payment terms, bank details, closing text ----------
 
+  /** The address as lines that fit the window at `size` pt: wrapped, at most ADDRESS_MAX_LINES (the name's lines cut with "…"). */
+  private addressBlock(logical: string[], size: number, nameLines: number): string[] {
+    this.font(false, size);
+    const max = mm(ADDRESS_WIDTH);
+    const fits = (t: string) => this.pdf.widthOfString(t) <= max;
+    const wrap = (line: string): string[] => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(/\s+/).filter(Boolean)) {
+        let w = word;
+        // a word longer than the window is broken by characters
+        while (!fits(w)) {
+          let cut = w.length - 1;
+          while (cut > 1 && !fits(`${current ? `${current} ` : ''}${w.slice(0, cut)}`)) cut--;
+          if (cut <= 1 && current) {
+            out.push(current);
+            current = '';
+            continue;
+          }
+          out.push(`${current ? `${current} ` : ''}${w.slice(0, cut)}`);
+          current = '';
+          w = w.slice(cut);
+        }
+        const next = current ? `${current} ${w}` : w;
+        if (fits(next)) current = next;
+        else {
+          out.push(current);
+          current = w;
+        }
+      }
+      if (current) out.push(current);
+      return out;
+    };
+    const wrapped = logical.map(wrap);
+    const total = () => wrapped.reduce((n, l) => n + l.length, 0);
+    // Cut from the first (name) lines until the block fits, keeping the address lines whole.
+    for (let i = 0; i < wrapped.length && total() > ADDRESS_MAX_LINES; i++) {
+      const group = wrapped[i];
+      if (!group || i >= nameLines) break;
+      while (group.length > 1 && total() > ADDRESS_MAX_LINES) {
+        group.pop();
+        let last = group[group.length - 1] ?? '';
+        while (last.length > 1 && !fits(`${last}…`)) last = last.slice(0, -1);
+        group[group.length - 1] = `${last}…`;
+      }
+    }
+    // Still too long (a street of 200 characters): the street is cut too; postcode, city and country never.
+    const street = wrapped[nameLines];
+    if (street && nameLines < wrapped.length - 1) {
+      while (street.length > 1 && total() > ADDRESS_MAX_LINES) {
+        street.pop();
+        let last = street[street.length - 1] ?? '';
+        while (last.length > 1 && !fits(`${last}…`)) last = last.slice(0, -1);
+        street[street.length - 1] = `${last}…`;
+      }
+    }
+    return wrapped.flat().slice(0, ADDRESS_MAX_LINES);
+  }
+
   private paragraph(s: string, size = 9.5, color = COLOR_TEXT, width = WIDTH): void {
     this.font(false, size, color);
     const h = this.height(s, width);
@@ -551,7 +634,8 @@ class Layout {
       const widths = columns.map((lines, ci) =>
         lines.reduce((max, line, li) => {
           this.pdf.font(ci === 0 && li === 0 ? FONT_BOLD : FONT_REGULAR).fontSize(size);
-          return Math.max(max, this.pdf.widthOfString(line) / MM);
+          // a column is at most 50 mm wide: a longer line (a 200-character company name) is cut with "…"
+          return Math.min(FOOTER_COLUMN_MAX, Math.max(max, this.pdf.widthOfString(line) / MM));
         }, 0),
       );
       const used = widths.reduce((a, b) => a + b, 0);
@@ -582,7 +666,12 @@ class Layout {
       columns.forEach((lines, ci) => {
         lines.forEach((line, li) => {
           this.font(ci === 0 && li === 0, size, COLOR_MUTED);
-          this.text(line, xs[ci] ?? LEFT, 272.5 + li * 3.1);
+          // each column ends where the next begins: a very long company name is cut with "…"
+          const x = xs[ci] ?? LEFT;
+          const width = Math.min(FOOTER_COLUMN_MAX, (xs[ci + 1] ?? RIGHT + 2) - x - 2);
+          let shown = line;
+          while (shown.length > 1 && pdf.widthOfString(shown) > mm(width)) shown = `${shown.slice(0, -2)}…`;
+          this.text(shown, x, 272.5 + li * 3.1);
         });
       });
       if (this.doc.status === 'draft') this.watermark();
