@@ -194,7 +194,13 @@ export async function importCustomers(input: { trx: Executor; actor: Actor; dryR
     errors.push({ code: 'customer.numberTaken', message: `row ${row}: customer number ${number} already exists`, field: 'number', row });
   }
   return finish({ trx, actor, errors, dryRun, encoding, rows: prepared.rows, entity: 'customer' }, async () => {
-    for (const { data } of parsed) await createCustomer({ trx, actor, data });
+    for (let i = 0; i < parsed.length; i++) {
+      const item = parsed[i];
+      if (item) await createCustomer({ trx, actor, data: item.data });
+      // Inserts resolve as microtasks (better-sqlite3 is synchronous): give timers and other
+      // requests a turn now and then. On SQLite they still wait for this transaction's connection.
+      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+    }
     return parsed.length;
   });
 }
