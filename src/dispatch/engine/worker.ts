@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Db } from '../../db/connection.ts';
 import { backoffDelayMs, DEFAULT_BACKOFF_MS, type ClassifiedFailure } from '../../domain/dispatch.ts';
 import type { DispatchPorts, Mailer } from '../ports.ts';
@@ -54,7 +55,15 @@ export interface DispatchWorkerOptions {
   db: Db;
   ports: DispatchPorts;
   workerId?: string;
-  /** how long a claim or a `sending` mark stays valid without renewal */
+  /**
+   * How long a claim or a `sending` mark stays valid without renewal. Leases are renewed every
+   * third of it on a timer of their own (not behind the loop's claims and message building), so a
+   * lease holds as long as the event loop never stalls, together with the renewal's own database
+   * write, for two thirds of it. Minimum safe lease: 1.5 × (longest event-loop stall + longest
+   * database wait) — on SQLite a write may wait the busy timeout (10 s in `faktura worker`,
+   * 250 ms in `faktura serve`), so at least 15 s for a standalone worker on SQLite; the default
+   * 60 s leaves room for a loaded machine. A stall longer than a third of the lease is logged.
+   */
   leaseMs?: number;
   /** how often to look for work when idle */
   pollMs?: number;
@@ -137,10 +146,12 @@ class DispatchEngine implements DispatchWorker {
   private limiter: DbRateLimiter | undefined;
   private limiterKey = '';
   private lastSweep = 0;
-  private lastHeartbeat = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly preparer: MessagePreparer;
   private loopDone: Promise<void> | undefined;
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  private renewing = false;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(o: DispatchWorkerOptions) {
     this.id = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -180,6 +191,8 @@ class DispatchEngine implements DispatchWorker {
       this.stopping = true;
       this.wake();
       await this.loopDone;
+      if (this.renewTimer) clearInterval(this.renewTimer);
+      this.loopDelay.disable();
       const timeout = options.timeoutMs ?? 30_000;
       await Promise.race([Promise.allSettled([...this.lanes]), new Promise((r) => setTimeout(r, timeout).unref())]);
       await this.releaseLocal().catch((error: unknown) => this.log('warn', 'releasing claims failed', { error: String(error) }));
@@ -204,6 +217,11 @@ class DispatchEngine implements DispatchWorker {
   }
 
   run(): Promise<void> {
+    // Lease renewal on its own timer: the loop may wait on a claim, a batch of messages being
+    // built or a paused dispatch for longer than a lease lasts.
+    this.loopDelay.enable();
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(20, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
     this.loopDone = this.loop();
     return this.loopDone;
   }
@@ -215,10 +233,6 @@ class DispatchEngine implements DispatchWorker {
         if (t - this.lastSweep >= this.sweepMs) {
           this.lastSweep = t;
           await this.sweep();
-        }
-        if (t - this.lastHeartbeat >= this.leaseMs / 3) {
-          this.lastHeartbeat = t;
-          await this.heartbeat();
         }
         const mailer = await this.currentMailer();
         if (!mailer) {
@@ -305,6 +319,21 @@ class DispatchEngine implements DispatchWorker {
 
   private claim(want: number, limiter: DbRateLimiter): Promise<{ claimed: Claimed[]; waitMs: number }> {
     return claimBatch(this.db, limiter, { owner: this.id, want, now: this.iso(), until: this.iso(this.leaseMs), pollMs: this.pollMs });
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.stopping) return;
+    this.renewing = true;
+    try {
+      const stallMs = this.loopDelay.max / 1e6;
+      this.loopDelay.reset();
+      if (stallMs > this.leaseMs / 3) this.log('warn', 'the event loop stalled for more than a third of the lease: renewals may come late; raise the lease (FAKTURA_WORKER_LEASE_MS)', { stallMs: Math.round(stallMs), leaseMs: this.leaseMs });
+      await this.heartbeat();
+    } catch (error) {
+      this.log('warn', 'renewing leases failed', { error: String(error) });
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private heartbeat(): Promise<void> {
