@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DOCUMENT_SORTS } from '../../commands/documents.ts';
 import { PRACTICE_TIME_ZONE } from '../../domain/receivables.ts';
 import { CSV_BOM, csvRecord, type CsvDelimiter } from '../../domain/csv.ts';
+import { singleLineText } from '../../domain/text-input.ts';
 import { documentExportRows, exportLabels, formatExportDate, formatExportDateTime, isTimeZone, type ExportCell, type ExportLocale, type ExportSelection } from '../../exports/documents-export.ts';
 import { requireActor, staffOnly } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -20,7 +21,7 @@ const exportQuery = z.strictObject({
   /** the language of the words, dates and numbers; the user's own language when left out */
   locale: z.enum(['de', 'en']).optional(),
   /** the user's time zone for the send times (IANA name, e.g. from the browser); the practice's when left out */
-  tz: z.string().max(64).refine(isTimeZone, 'unknown time zone').optional(),
+  tz: singleLineText({ max: 64 }).refine(isTimeZone, 'unknown time zone').optional(),
 });
 
 /** CSV through the one CSV writer (src/domain/csv.ts): a UTF-8 BOM, then records separated as the language's Excel expects (`;` and decimal comma in German). */
